@@ -1,0 +1,179 @@
+"""The question-answering service: the current knowledge snapshot, and one answer per question.
+
+The snapshot (entries + matcher) is immutable and replaced by one assignment, so a question asked
+while editors import new content is answered entirely from the old version or entirely from the
+new one, never from a mix, and never waits for the rebuild.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlite_utils
+
+from bot.config import Settings
+from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Decision, Thresholds, decide
+from bot.engine.matcher import Candidate, Matcher
+from bot.engine.normalize import detect_language
+from bot.engine.segment import Analyzer
+from bot.kb.importer import import_knowledge
+from bot.model import Entry
+from bot.store.db import open_db
+from bot.store.knowledge import knowledge_version, read_entries, read_synonyms
+
+log = logging.getLogger(__name__)
+
+# Longer text is cut before matching: no question needs more, and the cost stays bounded.
+MAX_QUERY_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One knowledge version, ready to answer from."""
+
+    version: int
+    built_on: date
+    entries: dict[str, Entry]
+    matcher: Matcher
+    topic_of: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An entry offered as a choice (or as related reading), with its match score."""
+
+    entry: Entry
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The outcome of one question, before any channel renders it."""
+
+    status: str
+    lang: str
+    query_lang: str
+    score: float
+    entry: Entry | None
+    suggestions: tuple[Suggestion, ...]
+    version: int
+
+    def to_json(self) -> dict[str, object]:
+        """The reply object of the JSON contract (design.md §5)."""
+        entry = None
+        if self.entry is not None:
+            text = self.entry.text(self.lang)
+            entry = {
+                "id": self.entry.id,
+                "topic": self.entry.topic,
+                "title": text.title,
+                "answer": text.answer,
+                "official_url": self.entry.official_url or "",
+                "sources": list(self.entry.sources),
+                "reviewed": self.entry.reviewed.isoformat() if self.entry.reviewed else "",
+            }
+        return {
+            "status": self.status,
+            "lang": self.lang,
+            "query_lang": self.query_lang,
+            "score": round(self.score / 100, 4),
+            "entry": entry,
+            "suggestions": [
+                {
+                    "id": s.entry.id,
+                    "topic": s.entry.topic,
+                    "title": s.entry.text(self.lang).title,
+                    "score": round(s.score / 100, 4),
+                }
+                for s in self.suggestions
+            ],
+        }
+
+
+def build_snapshot(db: sqlite_utils.Database, today: date) -> Snapshot:
+    """Read the store and index every entry that may be served as current."""
+    version = knowledge_version(db)
+    entries = {e.id: e for e in read_entries(db)}
+    analyzer = Analyzer(read_synonyms(db))
+    current = [e for e in entries.values() if e.is_current(today)]
+    topics = {entry_id: e.topic for entry_id, e in entries.items()}
+    return Snapshot(version, today, entries, Matcher(current, analyzer), topics)
+
+
+class Assistant:
+    """Answers questions from the store's current knowledge version."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.db = db
+        self.thresholds = thresholds
+        self._today = today
+        self._lock = threading.Lock()
+        self.snapshot = build_snapshot(db, today())
+
+    @classmethod
+    def open(cls, settings: Settings, **kwargs: object) -> Assistant:
+        """Open the store, filling it from the bundled knowledge on first use."""
+        db = open_db(settings.db_path)
+        if knowledge_version(db) == 0:
+            result = import_knowledge(db, settings.knowledge_dir, editor="first-run")
+            if result.summary is None:
+                raise RuntimeError(
+                    f"the knowledge in {settings.knowledge_dir} is invalid; "
+                    "run `govbot kb validate` to see why"
+                )
+            log.info("filled a new store %s from %s: %d entries", settings.db_path,
+                     settings.knowledge_dir, len(result.summary.added))
+        return cls(db, **kwargs)  # type: ignore[arg-type]
+
+    def refresh(self) -> bool:
+        """Swap in a new snapshot when the store's version or the date has changed."""
+        if (knowledge_version(self.db) == self.snapshot.version
+                and self._today() == self.snapshot.built_on):
+            return False
+        with self._lock:  # one rebuild at a time; readers keep using the old snapshot
+            if (knowledge_version(self.db) == self.snapshot.version
+                    and self._today() == self.snapshot.built_on):
+                return False
+            snapshot = build_snapshot(self.db, self._today())
+            self.snapshot = snapshot
+        log.info("knowledge version %d loaded (%d entries)", snapshot.version,
+                 len(snapshot.entries))
+        return True
+
+    def ask(self, text: str, lang: str | None = None) -> Answer:
+        """Answer one question; `lang` fixes the reply language, else the question's script."""
+        snapshot = self.snapshot  # one read: the whole answer comes from this version
+        query_lang = detect_language(text)
+        reply_lang = lang if lang in ("km", "en") else query_lang
+        ranked = snapshot.matcher.rank(text[:MAX_QUERY_CHARS])
+        decision = decide(ranked, self.thresholds, snapshot.topic_of)
+        return self._answer(snapshot, decision, ranked, reply_lang, query_lang)
+
+    def _answer(
+        self, snapshot: Snapshot, decision: Decision, ranked: list[Candidate],
+        lang: str, query_lang: str,
+    ) -> Answer:
+        score = ranked[0].score if ranked else 0.0
+        if decision.status == ANSWER and decision.best is not None:
+            entry = snapshot.entries[decision.best.entry_id]
+            scores = {c.entry_id: c.score for c in ranked}
+            related = tuple(
+                Suggestion(snapshot.entries[r], scores.get(r, 0.0))
+                for r in entry.related
+                if r in snapshot.entries and snapshot.entries[r].is_current(snapshot.built_on)
+            )[: self.thresholds.max_suggestions]
+            return Answer(ANSWER, lang, query_lang, score, entry, related, snapshot.version)
+        suggestions = tuple(
+            Suggestion(snapshot.entries[c.entry_id], c.score) for c in decision.suggestions
+        )
+        return Answer(decision.status, lang, query_lang, score, None, suggestions,
+                      snapshot.version)

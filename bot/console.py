@@ -1,0 +1,87 @@
+"""The terminal channel: the same replies as Telegram, as plain text with numbered buttons.
+
+Anyone can try the bot without a Telegram token; with stdin not a terminal, it reads one message
+per line, which makes the whole conversation scriptable in tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from html.parser import HTMLParser
+
+from bot.conversation import HTML, NOTE, TITLE, Button, Conversation, Reply, User
+
+
+class _PlainText(HTMLParser):
+    """Entry HTML → terminal text: tags dropped, links shown with their address."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._href: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href:
+            href = self._href.pop()
+            if href:
+                self.parts.append(f" ({href})")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of Telegram-HTML."""
+    parser = _PlainText()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def render(reply: Reply) -> tuple[str, list[Button]]:
+    """Text of a reply and its action buttons in the order they are numbered."""
+    lines: list[str] = []
+    for block in reply.blocks:
+        if block.kind == TITLE:
+            lines.append(f"== {block.text} ==")
+        elif block.kind == HTML:
+            lines.append(html_to_text(block.text))
+        elif block.kind == NOTE:
+            lines.append(f"({block.text})")
+        else:
+            lines.append(block.text)
+    actions: list[Button] = []
+    for row in reply.buttons:
+        for button in row:
+            if button.url:
+                lines.append(f"  {button.label}: {button.url}")
+            else:
+                actions.append(button)
+                lines.append(f"  [{len(actions)}] {button.label}")
+    return "\n".join(lines), actions
+
+
+def run_chat(
+    conversation: Conversation,
+    user: User,
+    lines: Iterable[str],
+    write: Callable[[str], None],
+) -> None:
+    """Read messages, write replies. A bare number presses that button of the last reply."""
+    buttons: list[Button] = []
+    for raw in lines:
+        message = raw.strip()
+        if not message:
+            continue
+        if message.isdigit() and 1 <= int(message) <= len(buttons):
+            action = buttons[int(message) - 1].action or ""
+            replies = conversation.on_action(user, action)
+        else:
+            replies = conversation.on_text(user, message)
+        for reply in replies:
+            text, buttons = render(reply)
+            write(text + "\n")

@@ -1,0 +1,101 @@
+"""Accuracy on a labelled question file: the numbers thresholds are calibrated against.
+
+A question labelled with topics should be answered with an entry of one of them; a question
+labelled `[]` is out of scope and must not be answered. A suggestion is not an answer: it counts
+as "suggested with the right topic" when one of the choices is right.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.assistant import Answer, Assistant
+from bot.engine.decide import ANSWER, SUGGEST
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One evaluation question."""
+
+    q: str
+    lang: str
+    topics: tuple[str, ...]
+
+
+@dataclass
+class LangReport:
+    """Counts for one language."""
+
+    in_scope: int = 0
+    right: int = 0
+    wrong: int = 0
+    suggested_right: int = 0
+    out_of_scope: int = 0
+    out_not_answered: int = 0
+    misses: list[tuple[Labelled, Answer]] = field(default_factory=list)
+
+    def pct(self, part: int, whole: int) -> float:
+        """Percentage, 0 when there is nothing to count."""
+        return round(100.0 * part / whole, 1) if whole else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        """The figures `govbot eval` prints."""
+        return {
+            "questions": self.in_scope + self.out_of_scope,
+            "in_scope": self.in_scope,
+            "answered_right_pct": self.pct(self.right, self.in_scope),
+            "answered_wrong_pct": self.pct(self.wrong, self.in_scope),
+            "suggested_right_pct": self.pct(self.suggested_right, self.in_scope),
+            "out_of_scope": self.out_of_scope,
+            "out_of_scope_not_answered_pct": self.pct(self.out_not_answered, self.out_of_scope),
+        }
+
+
+def read_labelled(lines: Iterable[str]) -> list[Labelled]:
+    """Parse JSONL rows of {"q", "lang", "topic": [...]}; blank lines are skipped."""
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            rows.append(Labelled(str(data["q"]), str(data.get("lang", "auto")),
+                                 tuple(data.get("topic") or ())))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(
+                f'line {number}: not a {{"q", "lang", "topic"}} object ({exc})'
+            ) from exc
+    return rows
+
+
+def evaluate(assistant: Assistant, rows: Iterable[Labelled]) -> dict[str, LangReport]:
+    """Ask every question and count outcomes per language (plus "all")."""
+    reports: dict[str, LangReport] = {}
+    for row in rows:
+        answer = assistant.ask(row.q, row.lang if row.lang in ("km", "en") else None)
+        lang = row.lang if row.lang in ("km", "en") else answer.query_lang
+        for key in (lang, "all"):
+            _count(reports.setdefault(key, LangReport()), row, answer)
+    return reports
+
+
+def _count(report: LangReport, row: Labelled, answer: Answer) -> None:
+    answered = answer.status == ANSWER and answer.entry is not None
+    if not row.topics:
+        report.out_of_scope += 1
+        if answered:
+            report.misses.append((row, answer))
+        else:
+            report.out_not_answered += 1
+        return
+    report.in_scope += 1
+    if answered and answer.entry.topic in row.topics:
+        report.right += 1
+        return
+    if answered:
+        report.wrong += 1
+    elif answer.status == SUGGEST and any(s.entry.topic in row.topics for s in answer.suggestions):
+        report.suggested_right += 1
+    report.misses.append((row, answer))

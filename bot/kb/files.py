@@ -1,0 +1,91 @@
+"""Reading the editors' knowledge files, keeping the line of every field for error messages.
+
+An editor fixing "answer is not valid HTML" needs to know which file and which line; PyYAML's
+composed node tree carries the marks, so each field's line is recorded as the file is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ENTRY_GLOB = "*/*.yaml"
+SYNONYMS_FILE = "synonyms.yaml"
+CATEGORIES_FILE = "categories.yaml"
+
+
+@dataclass
+class SourceFile:
+    """One YAML file's data, where it came from, and the line of each field path ("en.answer")."""
+
+    path: Path
+    data: object
+    lines: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    error_line: int = 0
+
+    def line(self, field_path: str) -> int:
+        """Line of the field, or of its nearest parent, or 1."""
+        while field_path:
+            if field_path in self.lines:
+                return self.lines[field_path]
+            field_path = field_path.rpartition(".")[0]
+        return 1
+
+
+def _record_lines(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = f"{path}.{key_node.value}" if path else str(key_node.value)
+            lines[child] = key_node.start_mark.line + 1
+            _record_lines(value_node, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            child = f"{path}.{i}"
+            lines[child] = item.start_mark.line + 1
+            _record_lines(item, child, lines)
+
+
+def read_yaml(path: Path) -> SourceFile:
+    """Parse one file; a syntax error is kept on the result rather than raised."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except UnicodeDecodeError:
+        return SourceFile(path, None, error="the file is not UTF-8 text", error_line=1)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        return SourceFile(
+            path, None, error=f"YAML syntax: {problem}", error_line=(mark.line + 1) if mark else 1
+        )
+    lines: dict[str, int] = {}
+    if node is not None:
+        _record_lines(node, "", lines)
+    return SourceFile(path, data, lines)
+
+
+@dataclass
+class KnowledgeFiles:
+    """Everything under a knowledge folder, parsed but not yet validated."""
+
+    root: Path
+    entries: list[SourceFile]
+    synonyms: SourceFile | None
+    categories: SourceFile | None
+
+
+def read_folder(root: Path) -> KnowledgeFiles:
+    """Read entry files (`<category>/<id>.yaml`), synonyms.yaml and categories.yaml."""
+    entries = [read_yaml(p) for p in sorted(root.glob(ENTRY_GLOB))]
+    synonyms = root / SYNONYMS_FILE
+    categories = root / CATEGORIES_FILE
+    return KnowledgeFiles(
+        root,
+        entries,
+        read_yaml(synonyms) if synonyms.exists() else None,
+        read_yaml(categories) if categories.exists() else None,
+    )

@@ -1,0 +1,282 @@
+"""Validation of the knowledge files: every rule in design.md §2, in words an editor understands.
+
+Validation never stops at the first problem: an editor fixing a batch of files wants the whole
+list at once, each with file, line and field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+from bot.engine.normalize import normalize
+from bot.kb.files import KnowledgeFiles, SourceFile
+from bot.kb.html_check import check_telegram_html
+from bot.model import LANGS, TOPIC_SLUGS, Entry, entry_from_dict
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+AUDIENCES = frozenset({"citizen", "visitor", "business", "student", "official"})
+STATUSES = frozenset({"published", "draft"})
+ENTRY_FIELDS = frozenset(
+    {"id", "topic", "category", "audience", "official_url", "sources", "reviewed", "expires",
+     "related", "status", *LANGS}
+)
+TEXT_FIELDS = frozenset({"title", "answer", "questions"})
+MAX_ANSWER = 3500
+ADVISED_ANSWER = 1500
+MIN_QUESTIONS = 6
+REVIEW_EVERY = timedelta(days=183)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (error) or worth a look (warning) in a knowledge file."""
+
+    path: Path
+    line: int
+    field: str
+    message: str
+    level: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}"
+        return f"{where}: {self.level}: {self.field}: {self.message}" if self.field else (
+            f"{where}: {self.level}: {self.message}"
+        )
+
+
+@dataclass
+class Validated:
+    """The outcome of validation: usable content plus every problem found."""
+
+    entries: list[Entry] = field(default_factory=list)
+    synonyms: dict[str, dict[str, str]] = field(default_factory=dict)
+    categories: dict[str, dict[str, str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that block an import."""
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems worth fixing that do not block an import."""
+        return [p for p in self.problems if p.level == "warning"]
+
+
+def is_valid_url(url: object) -> bool:
+    """An https URL with a host that has a dot and no spaces."""
+    if not isinstance(url, str) or any(c.isspace() for c in url):
+        return False
+    parts = urlparse(url)
+    return parts.scheme == "https" and "." in parts.netloc and not parts.netloc.startswith(".")
+
+
+class _EntryChecker:
+    """Checks one entry file; collects problems against that file."""
+
+    def __init__(self, source: SourceFile, categories: dict, today: date) -> None:
+        self.source = source
+        self.categories = categories
+        self.today = today
+        self.problems: list[Problem] = []
+
+    def add(self, field_path: str, message: str, level: str = "error") -> None:
+        self.problems.append(
+            Problem(self.source.path, self.source.line(field_path), field_path, message, level)
+        )
+
+    def check(self) -> Entry | None:
+        data = self.source.data
+        if not isinstance(data, dict):
+            self.add("", "the file must be a set of fields (id:, topic:, en:, km: …)")
+            return None
+        for key in data:
+            if key not in ENTRY_FIELDS:
+                self.add(str(key), f'unknown field "{key}" (a typo?)')
+        self._check_identity(data)
+        self._check_links(data)
+        self._check_dates(data)
+        draft = data.get("status", "published") == "draft"
+        for lang in LANGS:
+            self._check_text(data, lang, draft)
+        try:
+            return entry_from_dict(data) if "id" in data else None
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return None  # already reported field by field
+
+    def _check_identity(self, data: dict) -> None:
+        entry_id = data.get("id")
+        if not isinstance(entry_id, str) or not ID_RE.match(entry_id):
+            self.add("id", "required: lower-case letters, digits and single hyphens, "
+                     "e.g. evisa-apply")
+        elif entry_id != self.source.path.stem:
+            self.add("id", f'"{entry_id}" must match the file name "{self.source.path.stem}.yaml"')
+        topic = data.get("topic")
+        if topic not in TOPIC_SLUGS:
+            self.add("topic", f'"{topic}" is not a known topic; choose one of: '
+                     + ", ".join(sorted(TOPIC_SLUGS)))
+        category = data.get("category")
+        folder = self.source.path.parent.name
+        if category != folder:
+            self.add("category", f'"{category}" must match the folder the file is in ("{folder}")')
+        elif self.categories and category not in self.categories:
+            self.add("category", f'"{category}" is not listed in categories.yaml')
+        status = data.get("status", "published")
+        if status not in STATUSES:
+            self.add("status", 'must be "published" or "draft"')
+        audience = data.get("audience") or []
+        if not isinstance(audience, list) or not set(audience) <= AUDIENCES:
+            self.add("audience", "must be a list of: " + ", ".join(sorted(AUDIENCES)))
+
+    def _check_links(self, data: dict) -> None:
+        url = data.get("official_url")
+        if url is not None and not is_valid_url(url):
+            self.add("official_url", f'"{url}" is not a well-formed https:// address')
+        sources = data.get("sources")
+        if not isinstance(sources, list) or not sources:
+            self.add("sources", "list at least one web address the facts come from")
+        else:
+            for i, src in enumerate(sources):
+                if not is_valid_url(src):
+                    self.add(f"sources.{i}", f'"{src}" is not a well-formed https:// address')
+        related = data.get("related") or []
+        if not isinstance(related, list):
+            self.add("related", "must be a list of entry ids")
+
+    def _check_dates(self, data: dict) -> None:
+        reviewed = data.get("reviewed")
+        if not isinstance(reviewed, date):
+            self.add("reviewed", "required: the date you last checked the facts, as YYYY-MM-DD")
+        elif reviewed > self.today:
+            self.add("reviewed", f"{reviewed} is in the future")
+        elif reviewed + REVIEW_EVERY < self.today:
+            self.add("reviewed", f"last checked {reviewed}: over 6 months ago, check it again",
+                     "warning")
+        expires = data.get("expires")
+        if expires is not None and not isinstance(expires, date):
+            self.add("expires", "must be a date as YYYY-MM-DD, or left out")
+
+    def _check_text(self, data: dict, lang: str, draft: bool) -> None:
+        text = data.get(lang)
+        if text is None:
+            if not draft:
+                self.add(lang, f"the {lang} version is missing (allowed only with status: draft)")
+            return
+        if not isinstance(text, dict):
+            self.add(lang, "must have title:, answer: and questions:")
+            return
+        for key in text:
+            if key not in TEXT_FIELDS:
+                self.add(f"{lang}.{key}", f'unknown field "{key}" (a typo?)')
+        for key in ("title", "answer"):
+            if not isinstance(text.get(key), str) or not text[key].strip():
+                self.add(f"{lang}.{key}", "required and must not be empty")
+        answer = text.get("answer")
+        if isinstance(answer, str):
+            if len(answer) > MAX_ANSWER:
+                self.add(f"{lang}.answer", f"{len(answer)} characters; the limit is {MAX_ANSWER}")
+            elif len(answer) > ADVISED_ANSWER:
+                self.add(f"{lang}.answer", f"{len(answer)} characters; keep answers under "
+                         f"{ADVISED_ANSWER} so they fit a phone screen", "warning")
+            for problem in check_telegram_html(answer):
+                self.add(f"{lang}.answer", f"HTML Telegram would reject: {problem}")
+        questions = text.get("questions")
+        if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+            self.add(f"{lang}.questions", "must be a list of questions")
+        elif len(questions) < MIN_QUESTIONS and not draft:
+            self.add(f"{lang}.questions", f"only {len(questions)}; write at least {MIN_QUESTIONS} "
+                     "ways people ask", "warning")
+
+
+def _check_table(source: SourceFile, problems: list[Problem]) -> dict:
+    data = source.data
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        problems.append(Problem(source.path, 1, "", "must map each name to a set of fields"))
+        return {}
+    return data
+
+
+def _check_synonyms(source: SourceFile, problems: list[Problem]) -> dict[str, dict[str, str]]:
+    table = _check_table(source, problems)
+    clean: dict[str, dict[str, str]] = {}
+    for lang, pairs in table.items():
+        if lang not in LANGS:
+            problems.append(Problem(source.path, source.line(str(lang)), str(lang),
+                                    f'"{lang}" is not a language; use km or en'))
+            continue
+        for term, canonical in pairs.items():
+            if not isinstance(term, str) or not isinstance(canonical, str) or not canonical:
+                problems.append(Problem(source.path, source.line(f"{lang}.{term}"),
+                                        f"{lang}.{term}", "both sides must be text"))
+                continue
+            clean.setdefault(lang, {})[term] = canonical
+    return clean
+
+
+def _check_categories(source: SourceFile, problems: list[Problem]) -> dict[str, dict[str, str]]:
+    table = _check_table(source, problems)
+    for slug, names in table.items():
+        missing = [lang for lang in LANGS if not isinstance(names.get(lang), str)]
+        if missing:
+            problems.append(Problem(source.path, source.line(str(slug)), str(slug),
+                                    f"needs a name in {', '.join(missing)}"))
+    return table
+
+
+def validate(files: KnowledgeFiles, today: date | None = None) -> Validated:
+    """Check every file and every rule across files (unique ids and questions, related ids)."""
+    today = today or date.today()
+    result = Validated()
+    for extra in (files.synonyms, files.categories):
+        if extra is not None and extra.error:
+            result.problems.append(Problem(extra.path, extra.error_line, "", extra.error))
+    if files.categories and not files.categories.error:
+        result.categories = _check_categories(files.categories, result.problems)
+    if files.synonyms and not files.synonyms.error:
+        result.synonyms = _check_synonyms(files.synonyms, result.problems)
+    by_id: dict[str, Path] = {}
+    question_owner: dict[str, tuple[str, Path]] = {}
+    sources: dict[str, SourceFile] = {}
+    for source in files.entries:
+        if source.error:
+            result.problems.append(Problem(source.path, source.error_line, "", source.error))
+            continue
+        checker = _EntryChecker(source, result.categories, today)
+        entry = checker.check()
+        result.problems.extend(checker.problems)
+        if entry is None:
+            continue
+        if entry.id in by_id:
+            result.problems.append(Problem(source.path, source.line("id"), "id",
+                                           f'"{entry.id}" is already used by {by_id[entry.id]}'))
+            continue
+        by_id[entry.id] = source.path
+        sources[entry.id] = source
+        result.entries.append(entry)
+        for lang, text in entry.texts.items():
+            for i, question in enumerate(text.questions):
+                key = normalize(question.text)
+                owner = question_owner.get(key)
+                if owner and owner[0] != entry.id:
+                    result.problems.append(Problem(
+                        source.path, source.line(f"{lang}.questions.{i}"), f"{lang}.questions.{i}",
+                        f'"{question.text}" is also a question of {owner[0]} ({owner[1]}); '
+                        "one question can lead to only one answer",
+                    ))
+                question_owner.setdefault(key, (entry.id, source.path))
+    for entry in result.entries:
+        source = sources[entry.id]
+        for i, rel in enumerate(entry.related):
+            if rel not in by_id or rel == entry.id:
+                result.problems.append(Problem(
+                    source.path, source.line(f"related.{i}"), f"related.{i}",
+                    f'"{rel}" is not the id of another entry',
+                ))
+    return result

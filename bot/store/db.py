@@ -1,0 +1,78 @@
+"""Opening the SQLite file and migrating its schema, in code, in order.
+
+Each migration runs once, inside a transaction, and records itself in `meta.schema_version`: a
+database from any earlier release opens with the current code, and a half-applied migration
+cannot be left behind.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+
+def _v1_knowledge(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["entries"].create(
+        {
+            "id": str, "topic": str, "category": str, "status": str, "audience": str,
+            "official_url": str, "sources": str, "reviewed": str, "expires": str,
+            "related": str, "updated_at": str,
+        },
+        pk="id",
+    )
+    db["entry_texts"].create(
+        {"entry_id": str, "lang": str, "title": str, "answer": str},
+        pk=("entry_id", "lang"),
+        foreign_keys=[("entry_id", "entries", "id")],
+    )
+    db["questions"].create(
+        {"id": int, "entry_id": str, "lang": str, "text": str, "origin": str, "added_at": str},
+        pk="id",
+        foreign_keys=[("entry_id", "entries", "id")],
+    )
+    db["questions"].create_index(["entry_id"])
+    db["synonyms"].create({"lang": str, "term": str, "canonical": str}, pk=("lang", "term"))
+    db["revisions"].create(
+        {
+            "id": int, "entry_id": str, "at": str, "editor": str, "action": str,
+            "before": str, "after": str, "version": int,
+        },
+        pk="id",
+    )
+    db["revisions"].create_index(["entry_id"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_knowledge]
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The number of migrations applied (0 for a new file)."""
+    if "meta" not in db.table_names():
+        return 0
+    row = db.execute("select value from meta where key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply every migration the file has not had yet, each in its own transaction."""
+    for number, migration in enumerate(MIGRATIONS, start=1):
+        if schema_version(db) >= number:
+            continue
+        with db.atomic():
+            migration(db)
+            db["meta"].upsert({"key": "schema_version", "value": str(number)}, pk="key")
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the store; WAL so readers never wait for a writer."""
+    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute("pragma foreign_keys = on")
+    if str(path) != ":memory:":
+        db.enable_wal()
+    migrate(db)
+    return db

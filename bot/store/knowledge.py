@@ -1,0 +1,196 @@
+"""The knowledge base in SQLite: entries, their texts and questions, synonyms, revisions.
+
+Every content change goes through `apply_changes`, one transaction that writes the entries,
+records a revision per changed entry and bumps `knowledge_version`. A running bot polls that one
+number to know when to rebuild its index.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from bot.model import Entry, EntryText, entry_from_dict, entry_to_dict
+
+
+def now_iso() -> str:
+    """UTC timestamp, second precision, as stored in every table."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def knowledge_version(db: sqlite_utils.Database) -> int:
+    """Bumped by every content change; 0 for a store never filled."""
+    row = db.execute("select value from meta where key = 'knowledge_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def read_entries(db: sqlite_utils.Database) -> list[Entry]:
+    """All stored entries, ordered by id, with their texts and questions."""
+    texts: dict[str, dict[str, dict]] = {}
+    for entry_id, lang, title, answer in db.execute(
+        "select entry_id, lang, title, answer from entry_texts"
+    ):
+        texts.setdefault(entry_id, {})[lang] = {"title": title, "answer": answer, "questions": []}
+    for entry_id, lang, text, origin in db.execute(
+        "select entry_id, lang, text, origin from questions order by id"
+    ):
+        bucket = texts.get(entry_id, {}).get(lang)
+        if bucket is not None:
+            bucket["questions"].append({"text": text, "origin": origin})
+    entries = []
+    for data in db["entries"].rows_where(order_by="id"):
+        for key in ("audience", "sources", "related"):
+            data[key] = json.loads(data[key] or "[]")
+        data.update(texts.get(data["id"], {}))
+        entries.append(entry_from_dict(data))
+    return entries
+
+
+def read_entry(db: sqlite_utils.Database, entry_id: str) -> Entry | None:
+    """One entry by id, or None."""
+    return next((e for e in read_entries(db) if e.id == entry_id), None)
+
+
+def read_synonyms(db: sqlite_utils.Database) -> dict[str, dict[str, str]]:
+    """Synonyms by language: colloquial term → canonical term."""
+    table: dict[str, dict[str, str]] = {}
+    for lang, term, canonical in db.execute("select lang, term, canonical from synonyms"):
+        table.setdefault(lang, {})[term] = canonical
+    return table
+
+
+@dataclass
+class ChangeSummary:
+    """What an import or edit did, by entry id."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_editor_questions: dict[str, int] = field(default_factory=dict)
+    synonyms_changed: bool = False
+    version: int = 0
+
+    @property
+    def any_change(self) -> bool:
+        """True when the store's content differs from before."""
+        return bool(self.added or self.changed or self.removed or self.synonyms_changed)
+
+
+def _delete_entry_rows(db: sqlite_utils.Database, entry_id: str) -> None:
+    db.execute("delete from questions where entry_id = ?", [entry_id])
+    db.execute("delete from entry_texts where entry_id = ?", [entry_id])
+    db.execute("delete from entries where id = ?", [entry_id])
+
+
+def _write_entry(db: sqlite_utils.Database, entry: Entry, at: str) -> None:
+    _delete_entry_rows(db, entry.id)
+    db["entries"].insert(
+        {
+            "id": entry.id, "topic": entry.topic, "category": entry.category,
+            "status": entry.status, "audience": json.dumps(list(entry.audience)),
+            "official_url": entry.official_url, "sources": json.dumps(list(entry.sources)),
+            "reviewed": entry.reviewed.isoformat() if entry.reviewed else None,
+            "expires": entry.expires.isoformat() if entry.expires else None,
+            "related": json.dumps(list(entry.related)), "updated_at": at,
+        }
+    )
+    for lang, text in entry.texts.items():
+        db["entry_texts"].insert(
+            {"entry_id": entry.id, "lang": lang, "title": text.title, "answer": text.answer}
+        )
+        db["questions"].insert_all(
+            {"entry_id": entry.id, "lang": lang, "text": q.text, "origin": q.origin, "added_at": at}
+            for q in text.questions
+        )
+
+
+def _record_revision(
+    db: sqlite_utils.Database, entry_id: str, at: str, editor: str, action: str,
+    before: Entry | None, after: Entry | None, version: int,
+) -> None:
+    db["revisions"].insert(
+        {
+            "entry_id": entry_id, "at": at, "editor": editor, "action": action,
+            "before": json.dumps(entry_to_dict(before), ensure_ascii=False) if before else None,
+            "after": json.dumps(entry_to_dict(after), ensure_ascii=False) if after else None,
+            "version": version,
+        }
+    )
+
+
+def _with_editor_questions(new: Entry, old: Entry | None) -> tuple[Entry, int]:
+    """`new` plus the questions editors attached to `old` in Telegram, which files don't hold."""
+    if old is None:
+        return new, 0
+    kept = 0
+    texts = dict(new.texts)
+    for lang, old_text in old.texts.items():
+        extra = [q for q in old_text.questions if q.origin != "curated"]
+        if not extra or lang not in texts:
+            continue
+        present = {q.text for q in texts[lang].questions}
+        extra = [q for q in extra if q.text not in present]
+        kept += len(extra)
+        base = texts[lang]
+        texts[lang] = EntryText(base.title, base.answer, (*base.questions, *extra))
+    if not kept:
+        return new, 0
+    return replace(new, texts=texts), kept
+
+
+def apply_changes(
+    db: sqlite_utils.Database,
+    entries: Iterable[Entry],
+    synonyms: Mapping[str, Mapping[str, str]] | None,
+    editor: str,
+    *,
+    remove_missing: bool = True,
+) -> ChangeSummary:
+    """Make the store hold exactly `entries` (and `synonyms`), in one transaction.
+
+    Questions editors attached in Telegram are carried over to the new version of their entry, so
+    re-importing the files does not silently lose them; the summary counts them.
+    """
+    summary = ChangeSummary()
+    at = now_iso()
+    with db.atomic():
+        old = {e.id: e for e in read_entries(db)}
+        version = knowledge_version(db) + 1
+        incoming: dict[str, Entry] = {}
+        for entry in entries:
+            merged, kept = _with_editor_questions(entry, old.get(entry.id))
+            if kept:
+                summary.kept_editor_questions[entry.id] = kept
+            incoming[entry.id] = merged
+        for entry_id, entry in sorted(incoming.items()):
+            before = old.get(entry_id)
+            if before is not None and entry_to_dict(before) == entry_to_dict(entry):
+                summary.unchanged.append(entry_id)
+                continue
+            _write_entry(db, entry, at)
+            action = "added" if before is None else "changed"
+            (summary.added if before is None else summary.changed).append(entry_id)
+            _record_revision(db, entry_id, at, editor, action, before, entry, version)
+        if remove_missing:
+            for entry_id in sorted(set(old) - set(incoming)):
+                _delete_entry_rows(db, entry_id)
+                summary.removed.append(entry_id)
+                _record_revision(db, entry_id, at, editor, "removed", old[entry_id], None, version)
+        if synonyms is not None and read_synonyms(db) != {k: dict(v) for k, v in synonyms.items()}:
+            db.execute("delete from synonyms")
+            db["synonyms"].insert_all(
+                {"lang": lang, "term": term, "canonical": canonical}
+                for lang, table in synonyms.items()
+                for term, canonical in table.items()
+            )
+            summary.synonyms_changed = True
+        if summary.any_change:
+            db["meta"].upsert({"key": "knowledge_version", "value": str(version)}, pk="key")
+        summary.version = knowledge_version(db)
+    return summary
+

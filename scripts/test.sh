@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The project's one test command (README "Develop and test"; .ci/run calls exactly this).
+# It installs everything the tests need into the active Python environment, then checks lint,
+# catalogs and the whole suite. Run it inside a virtual environment.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+ruff check .
+python -m pytest "$@"
