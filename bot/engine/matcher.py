@@ -9,6 +9,7 @@ question's words are a subset of a variant's, or the reverse ("thai visa" ⊃ "v
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -45,7 +46,6 @@ class Matcher:
         self._row_text: list[str] = []
         self._word_strings: list[str] = []
         self._gram_strings: list[str] = []
-        self._row_size: list[int] = []
         postings: dict[str, list[int]] = {}
         for entry in entries:
             index = len(self.entry_ids)
@@ -61,13 +61,19 @@ class Matcher:
                     self._row_text.append(variant)
                     self._word_strings.append(" ".join(words))
                     self._gram_strings.append(" ".join(char_ngrams(words)))
-                    unique = set(words)
-                    self._row_size.append(len(unique))
-                    for word in unique:
+                    for word in set(words):
                         postings.setdefault(word, []).append(row)
         self._row_entry = np.asarray(row_entry, dtype=np.int32)
-        self._sizes = np.asarray(self._row_size, dtype=np.float32)
         self._postings = {w: np.asarray(rows, dtype=np.int32) for w, rows in postings.items()}
+        # Inverse entry frequency: a word most entries use ("online", "ប៉ុន្មាន") says little
+        # about which entry is meant; a word no entry uses says the question is about something
+        # else, and weighs the most.
+        n = max(len(self.entry_ids), 1)
+        self._unknown_weight = math.log(1 + n)
+        self._weight = {
+            w: math.log(1 + n / len(np.unique(self._row_entry[rows])))
+            for w, rows in self._postings.items()
+        }
         self._latin_vocab = sorted(
             w for w in postings if w.isascii() and len(w) >= _MIN_CORRECTABLE
         )
@@ -101,14 +107,16 @@ class Matcher:
             [" ".join(char_ngrams(words))], self._gram_strings, scorer=fuzz.token_set_ratio,
             processor=None, dtype=np.float32,
         )[0]
-        unique = set(words)
-        shared = np.zeros(len(self._row_text), dtype=np.float32)
-        for word in unique:
+        covered = np.zeros(len(self._row_text), dtype=np.float32)
+        total = 0.0
+        for word in set(words):
+            weight = self._weight.get(word, self._unknown_weight)
+            total += weight
             rows = self._postings.get(word)
             if rows is not None:
-                shared[rows] += 1
-        scores = combine(word_scores, gram_scores, shared, len(unique), self._sizes)
-        # Best row per entry: rows are grouped by entry, so sort by score and keep first sightings.
+                covered[rows] += weight
+        scores = combine(word_scores, gram_scores, covered / total)
+        # Best row per entry: walk rows from the best down, keeping each entry's first sighting.
         order = np.argsort(-scores, kind="stable")
         seen: set[int] = set()
         out: list[Candidate] = []
@@ -128,12 +136,17 @@ class Matcher:
         return out
 
 
-def combine(
-    word_scores: np.ndarray,
-    gram_scores: np.ndarray,
-    shared: np.ndarray,
-    query_size: int,
-    row_sizes: np.ndarray,
-) -> np.ndarray:
-    """One 0–100 score per row from the components; the recipe is chosen by `govbot eval`."""
-    return (word_scores + gram_scores) / 2
+# How much of the score rests on covering the question's informative words (see `combine`).
+COVERAGE_WEIGHT = 0.5
+
+
+def combine(word_scores: np.ndarray, gram_scores: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """One 0–100 score per row.
+
+    The fuzzy similarity (mean of word and trigram token_set_ratio, the best recipe measured on
+    Khmer) is scaled by the weighted share of the question's words the row contains, so that a
+    question whose key word the knowledge base never uses ("Thai visa", "what time is it") stays
+    below the answer threshold however well its other words match.
+    """
+    similarity = (word_scores + gram_scores) / 2
+    return similarity * ((1 - COVERAGE_WEIGHT) + COVERAGE_WEIGHT * coverage)

@@ -26,7 +26,7 @@ _STOPWORD_TEXT: dict[str, str] = {
         "also have has had get got getting "
     ),
     "km": (
-        "តើ ខ្ញុំ ត្រូវ ដែរ ទេ បាន អត់ ចង់ យ៉ាង ម៉េច ដូចម្តេច ដោយ "
+        "តើ ខ្ញុំ ត្រូវ ដែរ ទេ បាន អត់ ចង់ ការ សេចក្តី យ៉ាង ម៉េច ដូចម្តេច ដោយ "
         "របៀប ណា នៅ សូម បង ចាស បាទ គឺ នេះ នោះ ហ្នឹង ឬ និង ដែល ផង ហើយ "
         "អី អ្វី ខ្លះ ពីរបៀប យ៉ាងម៉េច យ៉ាងដូចម្តេច ជួយ ប្រាប់ តើខ្ញុំ "
         "ខ្ញុំបាទ នាងខ្ញុំ "
@@ -41,6 +41,20 @@ def _stem_en(token: str) -> str:
     return token
 
 
+# Nominalising prefixes: "ការស្នើសុំ" (the applying) and "ស្នើសុំ" (apply) are the same request.
+# The segmenter sometimes keeps them attached, so they are split off and treated as stopwords.
+_KHMER_PREFIXES = ("ការ", "សេចក្តី")
+
+
+def _split_prefix(token: str) -> list[str]:
+    for prefix in _KHMER_PREFIXES:
+        rest = token[len(prefix):]
+        # The rest must start a new syllable (a consonant): "ការិយាល័យ" (office) is one word.
+        if token.startswith(prefix) and len(rest) > 1 and "\u1780" <= rest[0] <= "\u17a2":
+            return [prefix, rest]
+    return [token]
+
+
 def split_words(normalized: str) -> list[str]:
     """Words of already-normalised text: Khmer runs segmented, Latin runs split on spaces."""
     words: list[str] = []
@@ -48,7 +62,9 @@ def split_words(normalized: str) -> list[str]:
         if not chunk:
             continue
         if any(is_khmer_char(ch) for ch in chunk):
-            words.extend(t for t in khmer_tokenize(chunk) if t.strip() and t != "\u200b")
+            for token in khmer_tokenize(chunk):
+                if token.strip() and token != "\u200b":
+                    words.extend(_split_prefix(token))
         else:
             words.append(_stem_en(chunk))
     return words

@@ -1,0 +1,123 @@
+"""The `govbot` command line: the contract other tools and editors rely on (design.md §5)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+
+
+@pytest.fixture
+def run(settings, monkeypatch):
+    monkeypatch.setenv("GOVBOT_DB", str(settings.db_path))
+    monkeypatch.setenv("GOVBOT_KNOWLEDGE", str(settings.knowledge_dir))
+    runner = CliRunner()
+
+    def invoke(*args: str, input: bytes | str | None = None):
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def test_ask_json_in_english_and_khmer(run):
+    en = json.loads(run("ask", "how do I apply for an e-visa", "--json").stdout)
+    km = json.loads(run("ask", "តើខ្ញុំស្នើសុំ e-Visa ដោយរបៀបណា", "--json").stdout)
+    assert (en["status"], en["entry"]["topic"], en["lang"]) == ("answer", "evisa", "en")
+    assert (km["status"], km["entry"]["topic"], km["lang"]) == ("answer", "evisa", "km")
+    assert km["entry"]["title"] == "ការស្នើសុំ e-Visa"
+
+
+def test_ask_text_shows_title_answer_and_links(run):
+    out = run("ask", "evisa fee").stdout
+    assert "== How much the e-Visa costs ==" in out
+    assert "US$30" in out and "<b>" not in out
+    assert "Official site: https://www.evisa.gov.kh/" in out
+
+
+def test_first_use_creates_the_store_without_any_other_command(run, settings):
+    assert not settings.db_path.exists()
+    run("ask", "evisa", "--json")
+    assert settings.db_path.exists()
+
+
+def test_jsonl_batch_keeps_order_and_survives_bad_lines(run):
+    lines = [
+        json.dumps({"q": "evisa fee", "lang": "en"}).encode(),
+        b"{not json",
+        b"\xff\xfe invalid utf-8",
+        json.dumps({"q": "", "lang": "auto"}).encode(),
+        json.dumps({"q": "ធ្វើកាតខ្មែរ", "lang": "km"}, ensure_ascii=False).encode(),
+        json.dumps({"question": "missing q"}).encode(),
+    ]
+    result = run("ask", "--jsonl", input=b"\n".join(lines) + b"\n")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: 3 input line(s)")
+    replies = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(replies) == 6
+    assert replies[0]["entry"]["id"] == "evisa-fees"
+    assert replies[1]["line"] == 2 and "not a valid request" in replies[1]["error"]
+    assert replies[2] == {"error": "the line is not valid UTF-8", "line": 3}
+    assert replies[3]["status"] == "fallback"
+    assert replies[4]["entry"]["id"] == "id-card-apply" and replies[4]["lang"] == "km"
+    assert replies[5]["line"] == 6
+
+
+def test_jsonl_all_good_exits_zero(run):
+    result = run("ask", "--jsonl", input='{"q": "evisa"}\n{"q": "passport fee", "lang": "km"}\n')
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 2
+
+
+def test_usage_errors_exit_2(run):
+    assert run("ask").exit_code == 2
+    assert run("ask", "x", "--lang", "fr").exit_code == 2
+    assert run("kb", "export").exit_code == 2
+
+
+def test_kb_validate_reports_and_exits_1_on_errors(run, knowledge):
+    ok = run("kb", "validate", str(knowledge))
+    assert ok.exit_code == 0 and "3 entries, 0 errors, 0 warnings" in ok.stdout
+    path = knowledge / "visitors" / "evisa-apply.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("topic: evisa", "topic: visa"),
+                    encoding="utf-8")
+    bad = run("kb", "validate", str(knowledge))
+    assert bad.exit_code == 1
+    assert bad.stderr.splitlines()[0].startswith("error: 1 problem(s)")
+    assert "evisa-apply.yaml:2: error: topic:" in bad.stderr
+
+
+def test_kb_import_prints_a_summary_and_is_idempotent(run, knowledge):
+    run("ask", "evisa", "--json")  # first use fills the store
+    again = run("kb", "import", str(knowledge))
+    assert again.exit_code == 0
+    assert again.stdout.startswith("added 0, changed 0, removed 0, unchanged 3")
+
+
+def test_kb_export_json_has_both_languages_and_questions(run):
+    data = json.loads(run("kb", "export", "--format", "json").stdout)
+    assert [e["id"] for e in data] == ["evisa-apply", "evisa-fees", "id-card-apply"]
+    assert data[1]["km"]["questions"][1] == "វីសាប៉ុន្មានលុយ"
+    assert data[1]["en"]["title"] == "How much the e-Visa costs"
+
+
+def test_eval_prints_figures_per_language(run, tmp_path):
+    rows = [
+        {"q": "how much is the e-visa", "lang": "en", "topic": ["evisa"]},
+        {"q": "ធ្វើអត្តសញ្ញាណប័ណ្ណនៅឯណា", "lang": "km", "topic": ["id-card"]},
+        {"q": "weather in kampot", "lang": "en", "topic": []},
+    ]
+    path = tmp_path / "dev.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    figures = json.loads(run("eval", str(path), "--json").stdout)
+    assert figures["en"]["answered_right_pct"] == 100.0
+    assert figures["en"]["out_of_scope_not_answered_pct"] == 100.0
+    assert figures["km"]["answered_right_pct"] == 100.0
+    assert figures["all"]["questions"] == 3
+
+
+def test_chat_reads_lines_and_numbers_press_buttons(run):
+    out = run("chat", "--lang", "en", input="visa\n1\n").stdout
+    assert "Did you mean:" in out or "==" in out
+    assert out.count("==") >= 2  # the pressed choice shows an entry

@@ -1,0 +1,113 @@
+"""Matching and deciding, as a user sees it: the right entry, in their language, or an honest no."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.decide import Thresholds, decide
+from bot.engine.matcher import Candidate, Matcher
+from bot.engine.segment import Analyzer
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("How can I apply for an e-visa to Cambodia?", "evisa-apply"),
+        ("how much does the evisa cost", "evisa-fees"),
+        ("how to aply for evisa", "evisa-apply"),  # typo
+        ("តើខ្ញុំអាចស្នើសុំទិដ្ឋាការតាមអនឡាញយ៉ាងដូចម្ដេច", "evisa-apply"),  # coeng-Da spelling
+        ("វីសាប៉ុន្មាន", "evisa-fees"),  # colloquial វីសា → ទិដ្ឋាការ by synonym
+        ("ធ្វើកាតខ្មែរនៅណា", "id-card-apply"),  # កាតខ្មែរ → អត្តសញ្ញាណប័ណ្ណ
+        ("តើ\u200bខ្ញុំ\u200bធ្វើ\u200bអត្តសញ្ញាណប័ណ្ណ\u200bដោយ\u200bរបៀប\u200bណា", "id-card-apply"),
+    ],
+)
+def test_questions_get_the_right_answer(assistant, question, entry_id):
+    answer = assistant.ask(question)
+    assert answer.status == "answer", answer
+    assert answer.entry.id == entry_id
+
+
+def test_reply_language_follows_the_question_script(assistant):
+    en = assistant.ask("how much does the evisa cost").to_json()
+    km = assistant.ask("តម្លៃទិដ្ឋាការ e-Visa ប៉ុន្មាន").to_json()
+    assert (en["lang"], en["query_lang"], en["entry"]["title"]) == (
+        "en", "en", "How much the e-Visa costs")
+    assert (km["lang"], km["query_lang"], km["entry"]["title"]) == ("km", "km", "តម្លៃ e-Visa")
+
+
+def test_explicit_language_overrides_the_script(assistant):
+    reply = assistant.ask("evisa fee", "km").to_json()
+    assert reply["lang"] == "km" and reply["query_lang"] == "en"
+    assert reply["entry"]["title"] == "តម្លៃ e-Visa"
+
+
+def test_json_reply_follows_the_contract(assistant):
+    reply = assistant.ask("how do I apply for an e-visa").to_json()
+    assert set(reply) == {"status", "lang", "query_lang", "score", "entry", "suggestions"}
+    assert set(reply["entry"]) == {
+        "id", "topic", "title", "answer", "official_url", "sources", "reviewed"}
+    assert reply["entry"]["reviewed"] == "2026-11-20"
+    assert 0 < reply["score"] <= 1
+    # for an answer, suggestions are the related entries
+    assert [s["id"] for s in reply["suggestions"]] == ["evisa-fees"]
+    assert set(reply["suggestions"][0]) == {"id", "topic", "title", "score"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["weather in siem reap tomorrow", "ម៉ោងប៉ុន្មានហើយ", "best pizza in phnom penh",
+     "", "   ", "😀😀😀", "?!…", "\x00\x01\x1b[31m", "a" * 10_000],
+)
+def test_out_of_scope_and_odd_input_are_not_answered(assistant, question):
+    reply = assistant.ask(question).to_json()
+    assert reply["status"] in ("fallback", "suggest")
+    assert reply["entry"] is None
+
+
+def test_near_miss_with_another_country_is_not_answered(assistant):
+    assert assistant.ask("How do I get a Thai visa?").status != "answer"
+
+
+def _candidates(*pairs: tuple[str, float]) -> list[Candidate]:
+    return [Candidate(entry_id, score, "", "en") for entry_id, score in pairs]
+
+
+def test_close_candidates_of_different_topics_become_choices():
+    ranked = _candidates(("evisa-apply", 90), ("passport-apply", 89), ("tax-file", 60))
+    topics = {"evisa-apply": "evisa", "passport-apply": "passport", "tax-file": "tax"}
+    decision = decide(ranked, Thresholds(answer=80, suggest=50, margin=5), topics)
+    assert decision.status == "suggest"
+    assert [c.entry_id for c in decision.suggestions] == ["evisa-apply", "passport-apply",
+                                                          "tax-file"]
+
+
+def test_close_candidates_of_the_same_topic_still_answer():
+    ranked = _candidates(("evisa-apply", 90), ("evisa-fees", 89), ("tax-file", 60))
+    topics = {"evisa-apply": "evisa", "evisa-fees": "evisa", "tax-file": "tax"}
+    decision = decide(ranked, Thresholds(answer=80, suggest=50, margin=5), topics)
+    assert decision.status == "answer" and decision.best.entry_id == "evisa-apply"
+
+
+def test_thresholds_split_answer_suggest_fallback():
+    t = Thresholds(answer=80, suggest=50, margin=5)
+    assert decide(_candidates(("a", 85)), t).status == "answer"
+    assert decide(_candidates(("a", 70)), t).status == "suggest"
+    assert decide(_candidates(("a", 40)), t).status == "fallback"
+    assert decide([], t).status == "fallback"
+
+
+def test_index_covers_both_languages_and_titles(assistant):
+    matcher: Matcher = assistant.snapshot.matcher
+    # 3 entries × 2 languages × (title + 6 questions)
+    assert len(matcher) == 42
+    assert matcher.rank("ការស្នើសុំ e-Visa")[0].entry_id == "evisa-apply"
+
+
+def test_synonyms_apply_to_multi_word_phrases():
+    analyzer = Analyzer({"en": {"e visa": "evisa", "id": "identity card"}})
+    assert analyzer.words("renew my id") == ["renew", "identity", "card"]
+    assert analyzer.words("e visa fee") == ["evisa", "fee"]
+
+
+def test_stopword_only_questions_keep_their_words():
+    assert Analyzer().words("who are you") == ["who", "are", "you"]
