@@ -16,14 +16,19 @@ from datetime import date
 import sqlite_utils
 
 from bot.config import Settings
-from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Decision, Thresholds, decide
+from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Thresholds, decide
 from bot.engine.matcher import Candidate, Matcher
 from bot.engine.normalize import detect_language
 from bot.engine.segment import Analyzer
 from bot.kb.importer import import_knowledge
 from bot.model import Entry
 from bot.store.db import open_db
-from bot.store.knowledge import knowledge_version, read_entries, read_synonyms
+from bot.store.knowledge import (
+    knowledge_version,
+    read_categories,
+    read_entries,
+    read_synonyms,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,7 @@ class Snapshot:
     entries: dict[str, Entry]
     matcher: Matcher
     topic_of: dict[str, str]
+    categories: dict[str, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,9 @@ def build_snapshot(db: sqlite_utils.Database, today: date) -> Snapshot:
     analyzer = Analyzer(read_synonyms(db))
     current = [e for e in entries.values() if e.is_current(today)]
     topics = {entry_id: e.topic for entry_id, e in entries.items()}
-    return Snapshot(version, today, entries, Matcher(current, analyzer), topics)
+    return Snapshot(
+        version, today, entries, Matcher(current, analyzer), topics, read_categories(db)
+    )
 
 
 class Assistant:
@@ -149,19 +157,26 @@ class Assistant:
                  len(snapshot.entries))
         return True
 
-    def ask(self, text: str, lang: str | None = None) -> Answer:
+    def ask(
+        self, text: str, lang: str | None = None, thresholds: Thresholds | None = None
+    ) -> Answer:
         """Answer one question; `lang` fixes the reply language, else the question's script."""
         snapshot = self.snapshot  # one read: the whole answer comes from this version
-        query_lang = detect_language(text)
-        reply_lang = lang if lang in ("km", "en") else query_lang
         ranked = snapshot.matcher.rank(text[:MAX_QUERY_CHARS])
-        decision = decide(ranked, self.thresholds, snapshot.topic_of)
-        return self._answer(snapshot, decision, ranked, reply_lang, query_lang)
+        return self.decide(snapshot, ranked, detect_language(text), lang, thresholds)
 
-    def _answer(
-        self, snapshot: Snapshot, decision: Decision, ranked: list[Candidate],
-        lang: str, query_lang: str,
+    def decide(
+        self,
+        snapshot: Snapshot,
+        ranked: list[Candidate],
+        query_lang: str,
+        lang: str | None = None,
+        thresholds: Thresholds | None = None,
     ) -> Answer:
+        """Turn ranked candidates into an answer (`govbot eval --sweep` reuses one ranking)."""
+        thresholds = thresholds or self.thresholds
+        lang = lang if lang in ("km", "en") else query_lang
+        decision = decide(ranked, thresholds, snapshot.topic_of)
         score = ranked[0].score if ranked else 0.0
         if decision.status == ANSWER and decision.best is not None:
             entry = snapshot.entries[decision.best.entry_id]
@@ -170,7 +185,7 @@ class Assistant:
                 Suggestion(snapshot.entries[r], scores.get(r, 0.0))
                 for r in entry.related
                 if r in snapshot.entries and snapshot.entries[r].is_current(snapshot.built_on)
-            )[: self.thresholds.max_suggestions]
+            )[: thresholds.max_suggestions]
             return Answer(ANSWER, lang, query_lang, score, entry, related, snapshot.version)
         suggestions = tuple(
             Suggestion(snapshot.entries[c.entry_id], c.score) for c in decision.suggestions

@@ -16,12 +16,13 @@ import click
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.console import render, run_chat
-from bot.conversation import Conversation, User
+from bot.conversation import Conversation, Sender
 from bot.evaluation import evaluate, read_labelled
 from bot.kb.importer import import_knowledge, load_knowledge
 from bot.model import entry_to_dict
 from bot.store.db import open_db
 from bot.store.knowledge import read_entries
+from bot.store.people import People
 
 LANG_CHOICE = click.Choice(["auto", "km", "en"])
 
@@ -84,10 +85,8 @@ def ask(text: str | None, lang: str, as_json: bool, jsonl: bool) -> None:
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
         return
-    conversation = Conversation(assistant)
-    user = User(lang=answer.lang)
-    for reply in conversation.on_text(user, text or ""):
-        click.echo(render(reply)[0])
+    conversation = Conversation(assistant, People(assistant.db))
+    click.echo(render(conversation.reply_for(answer))[0])
 
 
 def _ask_batch(assistant: Assistant, stream) -> int:
@@ -117,6 +116,31 @@ def _ask_batch(assistant: Assistant, stream) -> int:
     return failures
 
 
+def _conversation(assistant: Assistant, settings: Settings) -> Conversation:
+    return Conversation(assistant, People(assistant.db, settings.secret), settings.retention_days)
+
+
+@main.command()
+@click.option("--webhook", is_flag=True,
+              help="Receive updates on $PORT at WEBHOOK_URL instead of long polling.")
+def run(webhook: bool) -> None:
+    """Run the Telegram bot (TELEGRAM_BOT_TOKEN; TELEGRAM_API_URL for a self-hosted server).
+
+    \b
+    Examples:
+      TELEGRAM_BOT_TOKEN=123:ABC govbot run
+      WEBHOOK_URL=https://bot.example.gov.kh/telegram PORT=8443 GOVBOT_SECRET=… govbot run --webhook
+    """
+    from bot.telegram.app import run as run_telegram  # telegram's stack only when serving
+
+    settings = _settings()
+    logging.getLogger().setLevel(logging.INFO)
+    try:
+        run_telegram(settings, _conversation(_assistant(), settings), webhook)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @main.command()
 @click.option("--lang", type=click.Choice(["km", "en"]), default="en", show_default=True,
               help="Language of the replies.")
@@ -128,8 +152,8 @@ def chat(lang: str) -> None:
       govbot chat --lang km
       printf 'evisa\\n1\\n' | govbot chat
     """
-    conversation = Conversation(_assistant())
-    user = User(lang=lang)
+    conversation = _conversation(_assistant(), _settings())
+    sender = Sender("console:local", lang)
     interactive = sys.stdin.isatty()
 
     def lines():
@@ -142,7 +166,7 @@ def chat(lang: str) -> None:
                 return
             yield line
 
-    run_chat(conversation, user, lines(), lambda text: click.echo(text))
+    run_chat(conversation, sender, lines(), lambda text: click.echo(text, nl=False))
 
 
 @main.group()

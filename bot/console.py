@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from html.parser import HTMLParser
 
-from bot.conversation import HTML, NOTE, TITLE, Button, Conversation, Reply, User
+from bot.conversation import HTML, NOTE, TITLE, Button, Conversation, Outcome, Reply, Sender
 
 
 class _PlainText(HTMLParser):
@@ -67,21 +67,36 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
 
 def run_chat(
     conversation: Conversation,
-    user: User,
+    sender: Sender,
     lines: Iterable[str],
     write: Callable[[str], None],
 ) -> None:
-    """Read messages, write replies. A bare number presses that button of the last reply."""
+    """Read messages, write replies.
+
+    A bare number presses that button of the last reply; "/name args" is a command, as in
+    Telegram; anything else is a question.
+    """
     buttons: list[Button] = []
+    write(_render_outcome(conversation.start(sender), buttons))
     for raw in lines:
         message = raw.strip()
         if not message:
             continue
         if message.isdigit() and 1 <= int(message) <= len(buttons):
-            action = buttons[int(message) - 1].action or ""
-            replies = conversation.on_action(user, action)
+            outcome = conversation.action(sender, buttons[int(message) - 1].action or "")
+        elif message.startswith("/") and len(message) > 1:
+            name, _, args = message[1:].partition(" ")
+            outcome = conversation.command(sender, name.lower(), args)
         else:
-            replies = conversation.on_text(user, message)
-        for reply in replies:
-            text, buttons = render(reply)
-            write(text + "\n")
+            outcome = conversation.text(sender, message)
+        write(_render_outcome(outcome, buttons))
+
+
+def _render_outcome(outcome: Outcome, buttons: list[Button]) -> str:
+    """Text of every reply; `buttons` becomes the last reply's numbered actions."""
+    parts = [f"({outcome.notice})"] if outcome.notice else []
+    for reply in outcome.replies:
+        text, actions = render(reply)
+        parts.append(text)
+        buttons[:] = actions
+    return "\n".join(parts) + "\n" if parts else ""

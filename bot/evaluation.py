@@ -11,8 +11,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.assistant import Answer, Assistant
-from bot.engine.decide import ANSWER, SUGGEST
+from bot.assistant import MAX_QUERY_CHARS, Answer, Assistant
+from bot.engine.decide import ANSWER, SUGGEST, Thresholds
+from bot.engine.normalize import detect_language
 
 
 @dataclass(frozen=True)
@@ -70,15 +71,40 @@ def read_labelled(lines: Iterable[str]) -> list[Labelled]:
     return rows
 
 
-def evaluate(assistant: Assistant, rows: Iterable[Labelled]) -> dict[str, LangReport]:
+def _row_lang(row: Labelled) -> str | None:
+    return row.lang if row.lang in ("km", "en") else None
+
+
+def evaluate(
+    assistant: Assistant, rows: Iterable[Labelled], thresholds: Thresholds | None = None
+) -> dict[str, LangReport]:
     """Ask every question and count outcomes per language (plus "all")."""
     reports: dict[str, LangReport] = {}
     for row in rows:
-        answer = assistant.ask(row.q, row.lang if row.lang in ("km", "en") else None)
-        lang = row.lang if row.lang in ("km", "en") else answer.query_lang
-        for key in (lang, "all"):
+        answer = assistant.ask(row.q, _row_lang(row), thresholds)
+        for key in (_row_lang(row) or answer.query_lang, "all"):
             _count(reports.setdefault(key, LangReport()), row, answer)
     return reports
+
+
+def sweep(
+    assistant: Assistant, rows: list[Labelled], grid: Iterable[Thresholds]
+) -> list[tuple[Thresholds, dict[str, LangReport]]]:
+    """The same figures for each thresholds setting, ranking every question only once."""
+    snapshot = assistant.snapshot
+    ranked = [
+        (row, snapshot.matcher.rank(row.q[:MAX_QUERY_CHARS]), detect_language(row.q))
+        for row in rows
+    ]
+    results = []
+    for thresholds in grid:
+        reports: dict[str, LangReport] = {}
+        for row, candidates, query_lang in ranked:
+            answer = assistant.decide(snapshot, candidates, query_lang, _row_lang(row), thresholds)
+            for key in (_row_lang(row) or query_lang, "all"):
+                _count(reports.setdefault(key, LangReport()), row, answer)
+        results.append((thresholds, reports))
+    return results
 
 
 def _count(report: LangReport, row: Labelled, answer: Answer) -> None:

@@ -21,7 +21,7 @@ from bot.model import Entry
 
 # Words shorter than this are not spell-corrected: too many short words are one edit apart.
 _MIN_CORRECTABLE = 4
-_CORRECTION_CUTOFF = 80.0
+_CORRECTION_CUTOFF = 85.0
 
 
 @dataclass(frozen=True)
@@ -34,19 +34,47 @@ class Candidate:
     lang: str
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """How the score components are mixed; measured with `govbot eval` (see README).
+
+    - `gram_weight`: share of the similarity from character trigrams (robust to segmentation
+      differences and misspellings in Khmer) against word token_set_ratio.
+    - `coverage_weight`: how much the score rests on covering the question's informative words;
+      `row_coverage` adds the share of the variant the question covers, so that "passport"
+      prefers a variant about passports over one that merely mentions them.
+    - `entry_weight`: share of the score from the entry as a whole (how many of its variants use
+      the question's words): the signal that says what an entry is about.
+    - `candidates`: rows re-scored with rapidfuzz after the cheap inverted-index pass.
+    """
+
+    gram_weight: float = 0.5
+    coverage_weight: float = 0.3
+    row_coverage: float = 1.0
+    entry_weight: float = 0.15
+    candidates: int = 300
+
+
+DEFAULT_RECIPE = Recipe()
+
+
 class Matcher:
     """Ranks entries for a question. Immutable once built: a new knowledge version builds a new one,
     so a reader never sees a half-built index."""
 
-    def __init__(self, entries: Iterable[Entry], analyzer: Analyzer) -> None:
+    def __init__(
+        self, entries: Iterable[Entry], analyzer: Analyzer, recipe: Recipe = DEFAULT_RECIPE
+    ) -> None:
         self.analyzer = analyzer
+        self.recipe = recipe
         self.entry_ids: list[str] = []
         row_entry: list[int] = []
         self._row_lang: list[str] = []
         self._row_text: list[str] = []
         self._word_strings: list[str] = []
-        self._gram_strings: list[str] = []
-        postings: dict[str, list[int]] = {}
+        word_postings: dict[str, list[int]] = {}
+        gram_postings: dict[str, list[int]] = {}
+        gram_counts: list[int] = []
         for entry in entries:
             index = len(self.entry_ids)
             self.entry_ids.append(entry.id)
@@ -60,22 +88,33 @@ class Matcher:
                     self._row_lang.append(lang)
                     self._row_text.append(variant)
                     self._word_strings.append(" ".join(words))
-                    self._gram_strings.append(" ".join(char_ngrams(words)))
+                    grams = set(char_ngrams(words))
+                    gram_counts.append(len(grams))
+                    for gram in grams:
+                        gram_postings.setdefault(gram, []).append(row)
                     for word in set(words):
-                        postings.setdefault(word, []).append(row)
+                        word_postings.setdefault(word, []).append(row)
         self._row_entry = np.asarray(row_entry, dtype=np.int32)
-        self._postings = {w: np.asarray(rows, dtype=np.int32) for w, rows in postings.items()}
+        self._gram_counts = np.asarray(gram_counts, dtype=np.float32)
+        self._postings = {w: np.asarray(r, dtype=np.int32) for w, r in word_postings.items()}
+        self._gram_postings = {g: np.asarray(r, dtype=np.int32) for g, r in gram_postings.items()}
+        n = max(len(self.entry_ids), 1)
+        self._rows_per_entry = np.maximum(np.bincount(self._row_entry, minlength=n), 1)
         # Inverse entry frequency: a word most entries use ("online", "ប៉ុន្មាន") says little
         # about which entry is meant; a word no entry uses says the question is about something
         # else, and weighs the most.
-        n = max(len(self.entry_ids), 1)
         self._unknown_weight = math.log(1 + n)
-        self._weight = {
-            w: math.log(1 + n / len(np.unique(self._row_entry[rows])))
-            for w, rows in self._postings.items()
-        }
+        self._weight: dict[str, float] = {}
+        self._entry_share: dict[str, np.ndarray] = {}
+        row_weight = np.zeros(len(row_entry), dtype=np.float32)
+        for word, rows in self._postings.items():
+            per_entry = np.bincount(self._row_entry[rows], minlength=n)
+            self._weight[word] = math.log(1 + n / np.count_nonzero(per_entry))
+            self._entry_share[word] = (per_entry / self._rows_per_entry).astype(np.float32)
+            row_weight[rows] += self._weight[word]
+        self._row_weight = np.maximum(row_weight, 1e-6)
         self._latin_vocab = sorted(
-            w for w in postings if w.isascii() and len(w) >= _MIN_CORRECTABLE
+            w for w in word_postings if w.isascii() and len(w) >= _MIN_CORRECTABLE
         )
 
     def __len__(self) -> int:
@@ -94,59 +133,83 @@ class Matcher:
             fixed.append(best[0] if best else word)
         return fixed
 
+    def components(self, words: list[str]) -> dict[str, np.ndarray]:
+        """The per-row score components for already-analysed words (cheap, index-only ones).
+
+        `shared`: weighted words in common; `gram_dice`: trigram overlap 0–100; `entry`:
+        per-row share of its entry's variants using the question's words, weighted.
+        """
+        rows = len(self._row_text)
+        shared = np.zeros(rows, dtype=np.float32)
+        entry = np.zeros(len(self.entry_ids), dtype=np.float32)
+        total = 0.0
+        for word in set(words):
+            weight = self._weight.get(word, self._unknown_weight)
+            total += weight
+            posting = self._postings.get(word)
+            if posting is not None:
+                shared[posting] += weight
+                entry += weight * self._entry_share[word]
+        grams = set(char_ngrams(words))
+        gram_shared = np.zeros(rows, dtype=np.float32)
+        for gram in grams:
+            posting = self._gram_postings.get(gram)
+            if posting is not None:
+                gram_shared[posting] += 1
+        gram_dice = 200 * gram_shared / (len(grams) + self._gram_counts)
+        return {
+            "query_coverage": shared / total,
+            "row_coverage": shared / self._row_weight,
+            "gram_dice": gram_dice,
+            "entry": (entry / total)[self._row_entry],
+        }
+
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best `limit` entries for `text`, best first, each scored by its best variant."""
         words = self.correct(self.analyzer.words(text))
         if not words or not self._row_text:
             return []
-        word_scores = process.cdist(
-            [" ".join(words)], self._word_strings, scorer=fuzz.token_set_ratio,
-            processor=None, dtype=np.float32,
+        parts = self.components(words)
+        cheap = parts["gram_dice"] + 100 * parts["query_coverage"]
+        pool = np.flatnonzero(cheap)
+        if len(pool) > self.recipe.candidates:
+            pool = pool[np.argpartition(-cheap[pool], self.recipe.candidates)[
+                : self.recipe.candidates]]
+        if not len(pool):
+            return []
+        word_ratio = process.cdist(
+            [" ".join(words)], [self._word_strings[i] for i in pool],
+            scorer=fuzz.token_set_ratio, processor=None, dtype=np.float32,
         )[0]
-        gram_scores = process.cdist(
-            [" ".join(char_ngrams(words))], self._gram_strings, scorer=fuzz.token_set_ratio,
-            processor=None, dtype=np.float32,
-        )[0]
-        covered = np.zeros(len(self._row_text), dtype=np.float32)
-        total = 0.0
-        for word in set(words):
-            weight = self._weight.get(word, self._unknown_weight)
-            total += weight
-            rows = self._postings.get(word)
-            if rows is not None:
-                covered[rows] += weight
-        scores = combine(word_scores, gram_scores, covered / total)
+        scores = combine(self.recipe, word_ratio, {k: v[pool] for k, v in parts.items()})
         # Best row per entry: walk rows from the best down, keeping each entry's first sighting.
-        order = np.argsort(-scores, kind="stable")
         seen: set[int] = set()
         out: list[Candidate] = []
-        for i in order:
+        for j in np.argsort(-scores, kind="stable"):
+            i = int(pool[j])
             entry = int(self._row_entry[i])
             if entry in seen:
                 continue
             seen.add(entry)
-            out.append(
-                Candidate(
-                    self.entry_ids[entry], round(float(scores[i]), 2),
-                    self._row_text[i], self._row_lang[i],
-                )
-            )
+            out.append(Candidate(self.entry_ids[entry], round(float(scores[j]), 2),
+                                 self._row_text[i], self._row_lang[i]))
             if len(out) == limit:
                 break
         return out
 
 
-# How much of the score rests on covering the question's informative words (see `combine`).
-COVERAGE_WEIGHT = 0.5
-
-
-def combine(word_scores: np.ndarray, gram_scores: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+def combine(recipe: Recipe, word_ratio: np.ndarray, parts: dict[str, np.ndarray]) -> np.ndarray:
     """One 0–100 score per row.
 
-    The fuzzy similarity (mean of word and trigram token_set_ratio, the best recipe measured on
-    Khmer) is scaled by the weighted share of the question's words the row contains, so that a
-    question whose key word the knowledge base never uses ("Thai visa", "what time is it") stays
-    below the answer threshold however well its other words match.
+    Fuzzy similarity (word token_set_ratio mixed with trigram overlap, after the best recipe
+    measured on Khmer) is scaled by how much of the question's informative words the row covers,
+    so a question whose key word the knowledge base never uses ("Thai visa", "what time is it")
+    stays below the answer threshold however well its other words match; then blended with the
+    entry-level signal.
     """
-    similarity = (word_scores + gram_scores) / 2
-    return similarity * ((1 - COVERAGE_WEIGHT) + COVERAGE_WEIGHT * coverage)
+    similarity = (1 - recipe.gram_weight) * word_ratio + recipe.gram_weight * parts["gram_dice"]
+    coverage = (parts["query_coverage"] + recipe.row_coverage * parts["row_coverage"]) / (
+        1 + recipe.row_coverage
+    )
+    base = similarity * ((1 - recipe.coverage_weight) + recipe.coverage_weight * coverage)
+    return (1 - recipe.entry_weight) * base + recipe.entry_weight * 100 * parts["entry"]

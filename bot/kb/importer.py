@@ -32,5 +32,7 @@ def import_knowledge(db: sqlite_utils.Database, path: Path, editor: str) -> Impo
     validated = load_knowledge(path)
     if validated.errors:
         return ImportResult(validated, None)
-    summary = apply_changes(db, validated.entries, validated.synonyms, editor)
+    summary = apply_changes(
+        db, validated.entries, validated.synonyms, editor, categories=validated.categories
+    )
     return ImportResult(validated, summary)

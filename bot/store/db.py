@@ -46,7 +46,28 @@ def _v1_knowledge(db: sqlite_utils.Database) -> None:
     db["revisions"].create_index(["entry_id"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_knowledge]
+def _v2_people(db: sqlite_utils.Database) -> None:
+    db["categories"].create({"slug": str, "position": int, "en": str, "km": str}, pk="slug")
+    db["users"].create(
+        {"user_hash": str, "lang": str, "lang_chosen": int, "created": str, "last_seen": str},
+        pk="user_hash",
+    )
+    db["queries"].create(
+        {
+            "id": int, "at": str, "user_hash": str, "lang": str, "text": str,
+            "normalized": str, "status": str, "entry_id": str, "score": float,
+        },
+        pk="id",
+    )
+    db["queries"].create_index(["user_hash"])
+    db["queries"].create_index(["status", "at"])
+    db["feedback"].create(
+        {"id": int, "at": str, "user_hash": str, "entry_id": str, "value": int}, pk="id"
+    )
+    db["feedback"].create_index(["user_hash"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_knowledge, _v2_people]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

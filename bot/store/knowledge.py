@@ -63,6 +63,14 @@ def read_synonyms(db: sqlite_utils.Database) -> dict[str, dict[str, str]]:
     return table
 
 
+def read_categories(db: sqlite_utils.Database) -> dict[str, dict[str, str]]:
+    """Menu categories in their editors' order: slug → {"en": name, "km": name}."""
+    return {
+        row["slug"]: {"en": row["en"], "km": row["km"]}
+        for row in db["categories"].rows_where(order_by="position")
+    }
+
+
 @dataclass
 class ChangeSummary:
     """What an import or edit did, by entry id."""
@@ -72,7 +80,7 @@ class ChangeSummary:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept_editor_questions: dict[str, int] = field(default_factory=dict)
-    synonyms_changed: bool = False
+    synonyms_changed: bool = False  # synonyms or categories: content besides entries
     version: int = 0
 
     @property
@@ -149,6 +157,7 @@ def apply_changes(
     synonyms: Mapping[str, Mapping[str, str]] | None,
     editor: str,
     *,
+    categories: Mapping[str, Mapping[str, str]] | None = None,
     remove_missing: bool = True,
 ) -> ChangeSummary:
     """Make the store hold exactly `entries` (and `synonyms`), in one transaction.
@@ -187,6 +196,15 @@ def apply_changes(
                 {"lang": lang, "term": term, "canonical": canonical}
                 for lang, table in synonyms.items()
                 for term, canonical in table.items()
+            )
+            summary.synonyms_changed = True
+        if categories is not None and read_categories(db) != {
+            slug: {"en": names["en"], "km": names["km"]} for slug, names in categories.items()
+        }:
+            db.execute("delete from categories")
+            db["categories"].insert_all(
+                {"slug": slug, "position": i, "en": names["en"], "km": names["km"]}
+                for i, (slug, names) in enumerate(categories.items())
             )
             summary.synonyms_changed = True
         if summary.any_change:

@@ -1,0 +1,125 @@
+"""What the bot keeps about the people it talks to: language, questions, feedback — by hash only.
+
+A channel's user id (a Telegram id) never reaches the database: it is replaced by a keyed hash
+(HMAC-SHA-256 with `GOVBOT_SECRET`, or a random key kept in the store when none is set), so the
+query log cannot be joined back to a Telegram account without the secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from bot.engine.normalize import normalize
+from bot.store.knowledge import now_iso
+
+
+def user_key(db: sqlite_utils.Database, configured_secret: str) -> bytes:
+    """The HMAC key: the configured secret, else a random one generated once per store."""
+    if configured_secret:
+        return configured_secret.encode()
+    row = db.execute("select value from meta where key = 'hash_salt'").fetchone()
+    if row:
+        return bytes.fromhex(row[0])
+    salt = secrets.token_bytes(32)
+    with db.atomic():
+        db["meta"].insert({"key": "hash_salt", "value": salt.hex()}, ignore=True)
+    return bytes.fromhex(db.execute("select value from meta where key = 'hash_salt'").fetchone()[0])
+
+
+def hash_user(key: bytes, user_ref: str) -> str:
+    """Stable pseudonym of a channel user reference such as "tg:123456"."""
+    return hmac.new(key, user_ref.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass
+class Profile:
+    """A stored user: the hash and the language they read."""
+
+    user_hash: str
+    lang: str
+    lang_chosen: bool
+    is_new: bool = False
+
+
+class People:
+    """Users, the query log and feedback, all keyed by user hash."""
+
+    def __init__(self, db: sqlite_utils.Database, secret: str = "") -> None:
+        self.db = db
+        self._key = user_key(db, secret)
+
+    def hash(self, user_ref: str) -> str:
+        """The pseudonym stored for `user_ref`."""
+        return hash_user(self._key, user_ref)
+
+    def profile(self, user_ref: str, lang_hint: str) -> Profile:
+        """The stored profile, or a new one (not yet saved) in the hinted language."""
+        user_hash = self.hash(user_ref)
+        row = self.db.execute(
+            "select lang, lang_chosen from users where user_hash = ?", [user_hash]
+        ).fetchone()
+        if row:
+            return Profile(user_hash, row[0], bool(row[1]))
+        return Profile(user_hash, lang_hint, False, is_new=True)
+
+    def save(self, profile: Profile) -> None:
+        """Create or update the profile; touches last_seen."""
+        at = now_iso()
+        with self.db.atomic():
+            self.db.execute(
+                "insert into users (user_hash, lang, lang_chosen, created, last_seen) "
+                "values (?, ?, ?, ?, ?) on conflict(user_hash) do update set "
+                "lang = excluded.lang, lang_chosen = excluded.lang_chosen, "
+                "last_seen = excluded.last_seen",
+                [profile.user_hash, profile.lang, int(profile.lang_chosen), at, at],
+            )
+        profile.is_new = False
+
+    def log_query(
+        self, user_hash: str, lang: str, text: str, status: str, entry_id: str | None,
+        score: float,
+    ) -> int:
+        """Record a question and its outcome; returns the row id (for "none of these")."""
+        with self.db.atomic():
+            table = self.db["queries"].insert(
+                {
+                    "at": now_iso(), "user_hash": user_hash, "lang": lang, "text": text,
+                    "normalized": normalize(text), "status": status, "entry_id": entry_id,
+                    "score": round(score, 2),
+                }
+            )
+        return int(table.last_pk)
+
+    def mark_rejected(self, user_hash: str) -> None:
+        """The user's last suggested question got "none of these": it is a gap too."""
+        with self.db.atomic():
+            self.db.execute(
+                "update queries set status = 'rejected' where id = (select max(id) from "
+                "queries where user_hash = ? and status = 'suggest')",
+                [user_hash],
+            )
+
+    def feedback(self, user_hash: str, entry_id: str, value: int) -> None:
+        """👍 (+1) or 👎 (-1) on an answer; a second vote on the same entry replaces the first."""
+        with self.db.atomic():
+            self.db.execute(
+                "delete from feedback where user_hash = ? and entry_id = ?", [user_hash, entry_id]
+            )
+            self.db["feedback"].insert(
+                {"at": now_iso(), "user_hash": user_hash, "entry_id": entry_id, "value": value}
+            )
+
+    def forget(self, user_hash: str) -> int:
+        """Delete everything stored about one user; returns the number of rows removed."""
+        removed = 0
+        with self.db.atomic():
+            for table in ("queries", "feedback", "users"):
+                removed += self.db.execute(
+                    f"delete from {table} where user_hash = ?", [user_hash]
+                ).rowcount
+        return removed

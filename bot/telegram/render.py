@@ -1,0 +1,83 @@
+"""Replies → Telegram messages: HTML with every dynamic string escaped, keyboards, 4,096 limit.
+
+The conversation core never formats HTML; this is the only place that does for Telegram. Entry
+answers are already Telegram HTML (checked at import); everything else is escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.conversation import HTML, NOTE, TITLE, Reply
+
+MAX_MESSAGE = 4096
+
+
+@dataclass(frozen=True)
+class Message:
+    """One Telegram message: HTML text and an optional inline keyboard."""
+
+    html: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def _block_html(kind: str, text: str) -> str:
+    if kind == HTML:
+        return text
+    escaped = html.escape(text, quote=False)
+    if kind == TITLE:
+        return f"<b>{escaped}</b>"
+    if kind == NOTE:
+        return f"<i>{escaped}</i>"
+    return escaped
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The reply's buttons as an inline keyboard (links as URL buttons)."""
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url) if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.action)
+                for b in row
+            ]
+            for row in reply.buttons
+        ]
+    )
+
+
+def _pieces(kind: str, text: str) -> list[str]:
+    """HTML pieces of one block, each within the limit (only plain text can need cutting)."""
+    rendered = _block_html(kind, text)
+    if len(rendered) <= MAX_MESSAGE or kind == HTML:
+        return [rendered]
+    # Cut plain text before escaping so an entity (&amp;) is never split; leave room for tags.
+    step = MAX_MESSAGE // 2
+    return [_block_html(kind, text[i : i + step]) for i in range(0, len(text), step)]
+
+
+def to_messages(reply: Reply) -> list[Message]:
+    """The reply as one message, or several when it exceeds Telegram's 4,096 characters.
+
+    Cuts fall between blocks (never inside a tag); the keyboard goes with the last message.
+    """
+    chunks: list[str] = []
+    current = ""
+    for block in reply.blocks:
+        for piece in _pieces(block.kind, block.text):
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) <= MAX_MESSAGE:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = piece
+    if current or not chunks:
+        chunks.append(current)
+    messages = [Message(text) for text in chunks[:-1]]
+    messages.append(Message(chunks[-1], keyboard(reply)))
+    return messages
