@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -17,7 +18,7 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.console import render, run_chat
 from bot.conversation import Conversation, Sender
-from bot.evaluation import evaluate, read_labelled
+from bot.evaluation import evaluate, read_labelled, sweep
 from bot.kb.importer import import_knowledge, load_knowledge
 from bot.model import entry_to_dict
 from bot.store.db import open_db
@@ -25,6 +26,23 @@ from bot.store.knowledge import read_entries
 from bot.store.people import People
 
 LANG_CHOICE = click.Choice(["auto", "km", "en"])
+
+
+def _print_sweep(assistant: Assistant, rows) -> None:
+    base = assistant.thresholds
+    gap = base.answer - base.suggest
+    grid = [replace(base, answer=float(a), suggest=float(a) - gap) for a in range(30, 92, 2)]
+    click.echo("answer  suggest  " + "  ".join(
+        f"{lang}:right% wrong% oos-ok%" for lang in ("en", "km")))
+    for thresholds, reports in sweep(assistant, rows, grid):
+        cells = []
+        for lang in ("en", "km"):
+            f = reports[lang].as_dict() if lang in reports else {}
+            cells.append(f"{f.get('answered_right_pct', 0):>9} {f.get('answered_wrong_pct', 0):>6}"
+                         f" {f.get('out_of_scope_not_answered_pct', 0):>7}")
+        mark = "  <- current" if thresholds.answer == base.answer else ""
+        click.echo(f"{thresholds.answer:>6.0f}  {thresholds.suggest:>7.0f}  "
+                   + "  ".join(cells) + mark)
 
 
 def _settings() -> Settings:
@@ -258,18 +276,25 @@ def kb_export(fmt: str, out: Path | None) -> None:
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--misses", is_flag=True, help="List every question not answered right.")
-def eval_(file, as_json: bool, misses: bool) -> None:
+@click.option("--sweep", is_flag=True,
+              help="Show the figures for a range of answer thresholds (for calibration).")
+def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
     """Accuracy on a JSONL file of {"q", "lang", "topic": [...]} ([] = out of scope).
 
     \b
-    Example:
+    Examples:
       govbot eval tests/data/dev_questions.jsonl
+      govbot eval tests/data/dev_questions.jsonl --sweep
     """
     try:
         rows = read_labelled(file)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    reports = evaluate(_assistant(), rows)
+    assistant = _assistant()
+    if sweep:
+        _print_sweep(assistant, rows)
+        return
+    reports = evaluate(assistant, rows)
     figures = {lang: r.as_dict() for lang, r in sorted(reports.items())}
     if as_json:
         click.echo(json.dumps(figures, indent=2))

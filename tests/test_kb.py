@@ -137,3 +137,11 @@ def test_entry_dict_round_trip_keeps_khmer_and_dates(knowledge):
     for entry in load_knowledge(knowledge).entries:
         assert entry_from_dict(json.loads(json.dumps(entry_to_dict(entry)))) == entry
         assert entry.reviewed == date(2026, 11, 20)
+
+
+def test_synonym_chains_are_reported(knowledge):
+    path = knowledge / "synonyms.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "pasport: passport", "pasport: passport\n  passport: travel document"), encoding="utf-8")
+    [error] = load_knowledge(knowledge).errors
+    assert error.field == "en.pasport" and "is itself replaced" in error.message

@@ -47,7 +47,8 @@ _SPACE_RE = re.compile(r"\s+")
 _KHMER_SPACE_RE = re.compile(r"(?<=[\u1780-\u17ff])\s+(?=[\u1780-\u17ff])")
 # A hyphen inside a Latin word ("e-visa", "e-tax") joins rather than splits it, so that "e-visa",
 # "e‑Visa" and "evisa" are one token; an apostrophe ("what's") likewise.
-_JOINER_RE = re.compile(r"(?<=[a-z0-9])[-‐‑–'’](?=[a-z0-9])")
+# Between two digits a hyphen separates ("2021-2035", "023-224-972") and is left alone.
+_JOINER_RE = re.compile(r"(?:(?<=[a-z])[-‐‑–'’](?=[a-z0-9])|(?<=[0-9])[-‐‑–'’](?=[a-z]))")
 
 
 def is_khmer_char(ch: str) -> bool:

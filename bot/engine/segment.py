@@ -44,9 +44,13 @@ def _stem_en(token: str) -> str:
 # Nominalising prefixes: "ការស្នើសុំ" (the applying) and "ស្នើសុំ" (apply) are the same request.
 # The segmenter sometimes keeps them attached, so they are split off and treated as stopwords.
 _KHMER_PREFIXES = ("ការ", "សេចក្តី")
+# Words that merely start like a prefix: ការពារ (protect), ការងារ (work), ការិយាល័យ (office).
+_NOT_PREFIXED = frozenset({"ការពារ", "ការងារ", "ការិយាល័យ", "ការណ៍", "ការប្រាក់"})
 
 
 def _split_prefix(token: str) -> list[str]:
+    if token in _NOT_PREFIXED:
+        return [token]
     for prefix in _KHMER_PREFIXES:
         rest = token[len(prefix):]
         # The rest must start a new syllable (a consonant): "ការិយាល័យ" (office) is one word.

@@ -217,6 +217,16 @@ def _check_synonyms(source: SourceFile, problems: list[Problem]) -> dict[str, di
                                         f"{lang}.{term}", "both sides must be text"))
                 continue
             clean.setdefault(lang, {})[term] = canonical
+    keys = {normalize(term): term for table in clean.values() for term in table}
+    for lang, table in clean.items():
+        for term, canonical in table.items():
+            clash = keys.get(normalize(canonical))
+            if clash is not None and normalize(clash) != normalize(term):
+                problems.append(Problem(
+                    source.path, source.line(f"{lang}.{term}"), f"{lang}.{term}",
+                    f'"{canonical}" is itself replaced (by the entry for "{clash}"); synonyms '
+                    "apply once, so map both straight to the final word",
+                ))
     return clean
 
 
