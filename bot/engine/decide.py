@@ -20,9 +20,9 @@ FALLBACK = "fallback"
 class Thresholds:
     """Score cut-offs (0–100); `margin`: how far the best must lead the runner-up to answer."""
 
-    answer: float = 70.0
-    suggest: float = 50.0
-    margin: float = 3.0
+    answer: float = 52.0
+    suggest: float = 34.0
+    margin: float = 4.0
     max_suggestions: int = 3
 
 

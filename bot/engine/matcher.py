@@ -48,10 +48,10 @@ class Recipe:
     - `candidates`: rows re-scored with rapidfuzz after the cheap inverted-index pass.
     """
 
-    gram_weight: float = 0.5
-    coverage_weight: float = 0.3
+    gram_weight: float = 0.3
+    coverage_weight: float = 0.7
     row_coverage: float = 1.0
-    entry_weight: float = 0.15
+    entry_weight: float = 0.3
     candidates: int = 300
 
 

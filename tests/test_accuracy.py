@@ -1,0 +1,41 @@
+"""Accuracy floors on the dev set: a change that makes the bot answer worse fails CI.
+
+Floors sit a little below the figures measured when the thresholds were calibrated (README,
+"Accuracy"), so noise from an added entry does not fail the build but a real regression does.
+The held-out set is checked with wider floors: it was never used for tuning.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation import evaluate, read_labelled
+
+DATA = Path(__file__).parent / "data"
+
+FLOORS = {
+    # file: {lang: (min answered-right %, max answered-wrong %, min out-of-scope not answered %)}
+    "dev_questions.jsonl": {"en": (80.0, 3.0, 90.0), "km": (72.0, 3.0, 90.0)},
+    "holdout_questions.jsonl": {"en": (66.0, 3.0, 88.0), "km": (66.0, 3.0, 88.0)},
+}
+
+
+def test_dev_set_is_large_and_balanced():
+    rows = read_labelled((DATA / "dev_questions.jsonl").open(encoding="utf-8"))
+    langs = [r.lang for r in rows]
+    assert len(rows) >= 200
+    assert abs(langs.count("en") - langs.count("km")) <= len(rows) * 0.1
+    assert sum(not r.topics for r in rows) >= 40
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_accuracy_floors(bundled_assistant, name):
+    rows = read_labelled((DATA / name).open(encoding="utf-8"))
+    reports = evaluate(bundled_assistant, rows)
+    for lang, (right, wrong, oos) in FLOORS[name].items():
+        figures = reports[lang].as_dict()
+        assert figures["answered_right_pct"] >= right, (lang, figures)
+        assert figures["answered_wrong_pct"] <= wrong, (lang, figures)
+        assert figures["out_of_scope_not_answered_pct"] >= oos, (lang, figures)
