@@ -77,6 +77,8 @@ def run_chat(
     Telegram; anything else is a question.
     """
     buttons: list[Button] = []
+    if sender.lang_hint:
+        conversation.choose_language(sender, sender.lang_hint)
     write(_render_outcome(conversation.start(sender), buttons))
     for raw in lines:
         message = raw.strip()

@@ -108,6 +108,12 @@ class Conversation:
         """The sender's stored profile (created on first contact in the channel's language)."""
         return self.people.profile(sender.ref, _lang_from_hint(sender.lang_hint))
 
+    def choose_language(self, sender: Sender, lang: str) -> Profile:
+        """Record an explicit language choice (a button, or `govbot chat --lang`)."""
+        profile = self.profile(sender)
+        profile.lang, profile.lang_chosen = lang, True
+        return self._seen(profile)
+
     def start(self, sender: Sender, payload: str = "") -> Outcome:
         """/start, optionally with a deep-link payload naming an entry."""
         profile = self._seen(self.profile(sender))
@@ -166,8 +172,7 @@ class Conversation:
         if payload == FORGET_NO:
             return Outcome(notice=gettext(lang, _("Nothing was deleted.")))
         if kind == "l" and arg in LANGUAGE_NAMES:
-            profile.lang, profile.lang_chosen = arg, True
-            self._seen(profile)
+            self.choose_language(sender, arg)
             return Outcome([Reply((_text(arg, _("I will answer in English.")),),
                                   ((Button(gettext(arg, _("Browse topics")), MENU),),))])
         if kind in ("f+", "f-"):
