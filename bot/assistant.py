@@ -8,10 +8,12 @@ new one, never from a mix, and never waits for the rebuild.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import sqlite_utils
 
@@ -22,7 +24,7 @@ from bot.engine.normalize import detect_language
 from bot.engine.segment import Analyzer
 from bot.kb.importer import import_knowledge
 from bot.model import Entry
-from bot.store.db import open_db
+from bot.store.db import open_or_rebuild
 from bot.store.knowledge import (
     knowledge_version,
     read_categories,
@@ -101,15 +103,29 @@ class Answer:
 
 
 def build_snapshot(db: sqlite_utils.Database, today: date) -> Snapshot:
-    """Read the store and index every entry that may be served as current."""
-    version = knowledge_version(db)
-    entries = {e.id: e for e in read_entries(db)}
-    analyzer = Analyzer(read_synonyms(db))
+    """Read the store in one read transaction and index every entry that may be served.
+
+    One transaction: an import committing midway cannot pair the old version number with
+    new entries.
+    """
+    with db.atomic():
+        version = knowledge_version(db)
+        entries = {e.id: e for e in read_entries(db)}
+        synonyms = read_synonyms(db)
+        categories = read_categories(db)
+    analyzer = Analyzer(synonyms)
     current = [e for e in entries.values() if e.is_current(today)]
     topics = {entry_id: e.topic for entry_id, e in entries.items()}
-    return Snapshot(
-        version, today, entries, Matcher(current, analyzer), topics, read_categories(db)
-    )
+    return Snapshot(version, today, entries, Matcher(current, analyzer), topics, categories)
+
+
+def _reader(db: sqlite_utils.Database) -> sqlite_utils.Database:
+    """A separate connection to the same file, for rebuilding in another thread: the main
+    connection's transactions (the bot's records) must not interleave with the rebuild's."""
+    path = db.execute("pragma database_list").fetchone()[2]
+    if not path:  # an in-memory store has no second connection
+        return db
+    return sqlite_utils.Database(sqlite3.connect(path, timeout=10, check_same_thread=False))
 
 
 class Assistant:
@@ -128,9 +144,12 @@ class Assistant:
         self.snapshot = build_snapshot(db, today())
 
     @classmethod
-    def open(cls, settings: Settings, **kwargs: object) -> Assistant:
-        """Open the store, filling it from the bundled knowledge on first use."""
-        db = open_db(settings.db_path)
+    def open(cls, settings: Settings, busy_timeout: float = 10.0, **kwargs: object) -> Assistant:
+        """Open the store, filling it from the bundled knowledge on first use.
+
+        A missing file is created; an unreadable one is set aside and rebuilt (with a log line).
+        """
+        db = open_or_rebuild(Path(settings.db_path), busy_timeout)
         if knowledge_version(db) == 0:
             result = import_knowledge(db, settings.knowledge_dir, editor="first-run")
             if result.summary is None:
@@ -148,10 +167,15 @@ class Assistant:
                 and self._today() == self.snapshot.built_on):
             return False
         with self._lock:  # one rebuild at a time; readers keep using the old snapshot
-            if (knowledge_version(self.db) == self.snapshot.version
-                    and self._today() == self.snapshot.built_on):
-                return False
-            snapshot = build_snapshot(self.db, self._today())
+            reader = _reader(self.db)
+            try:
+                if (knowledge_version(reader) == self.snapshot.version
+                        and self._today() == self.snapshot.built_on):
+                    return False
+                snapshot = build_snapshot(reader, self._today())
+            finally:
+                if reader is not self.db:
+                    reader.close()
             self.snapshot = snapshot
         log.info("knowledge version %d loaded (%d entries)", snapshot.version,
                  len(snapshot.entries))

@@ -10,20 +10,33 @@ import json
 import logging
 import sys
 from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
+import sqlite_utils
 
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.console import render, run_chat
 from bot.conversation import Conversation, Sender
 from bot.evaluation import evaluate, read_labelled, sweep
+from bot.kb.csvfile import CsvExportError, entries_csv
+from bot.kb.export import ExportError, entries_json, write_folder
 from bot.kb.importer import import_knowledge, load_knowledge
-from bot.model import entry_to_dict
+from bot.kb.stale import stale_entries
 from bot.store.db import open_db
-from bot.store.knowledge import read_entries
+from bot.store.gaps import gaps
+from bot.store.knowledge import knowledge_version, read_entries, read_entry
 from bot.store.people import People
+from bot.store.revisions import (
+    Revision,
+    RollbackError,
+    conflicts,
+    history,
+    revisions_of_version,
+    rollback,
+)
 
 LANG_CHOICE = click.Choice(["auto", "km", "en"])
 
@@ -189,7 +202,7 @@ def chat(lang: str) -> None:
 
 @main.group()
 def kb() -> None:
-    """Knowledge base: validate, import, export."""
+    """Knowledge base: validate, import, export, history, rollback, stale, gaps."""
 
 
 def _print_problems(problems) -> None:
@@ -224,17 +237,27 @@ def kb_validate(path: Path | None) -> None:
 @kb.command("import")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--editor", default="cli", show_default=True, help="Name recorded on revisions.")
-def kb_import(path: Path | None, editor: str) -> None:
+@click.option("--remove-editor-questions", is_flag=True,
+              help="Drop the questions editors attached in Telegram (kept by default).")
+def kb_import(path: Path | None, editor: str, remove_editor_questions: bool) -> None:
     """Validate, then apply all changes in one transaction (or none).
 
+    PATH is a knowledge folder (default: knowledge/) or a CSV written by
+    `govbot kb export --format csv`. Questions editors attached in Telegram are
+    kept and listed, unless --remove-editor-questions is given.
+
     \b
-    Example:
+    Examples:
       govbot kb import knowledge/ --editor sokha
+      govbot kb import reviewed.csv --editor dara
+      govbot kb import --remove-editor-questions
     """
     settings = _settings()
     path = path or settings.knowledge_dir
+    db = open_db(settings.db_path)
     try:
-        result = import_knowledge(open_db(settings.db_path), path, editor)
+        result = import_knowledge(db, path, editor,
+                                  keep_editor_questions=not remove_editor_questions)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
     if result.summary is None:
@@ -246,30 +269,234 @@ def kb_import(path: Path | None, editor: str) -> None:
     s = result.summary
     click.echo(f"added {len(s.added)}, changed {len(s.changed)}, removed {len(s.removed)}, "
                f"unchanged {len(s.unchanged)}; knowledge version {s.version}")
+    fields = {r.entry_id: ", ".join(c.field for c in r.changes)
+              for r in revisions_of_version(db, s.version)} if s.changed else {}
     for label, ids in (("added", s.added), ("changed", s.changed), ("removed", s.removed)):
         for entry_id in ids:
-            click.echo(f"  {label}: {entry_id}")
+            detail = f" ({fields[entry_id]})" if fields.get(entry_id) else ""
+            click.echo(f"  {label}: {entry_id}{detail}")
+    if s.synonyms_changed:
+        click.echo("  synonyms or menu categories changed")
     for entry_id, count in s.kept_editor_questions.items():
         click.echo(f"  kept {count} editor question(s) on {entry_id}")
+    for entry_id, count in s.dropped_editor_questions.items():
+        click.echo(f"  removed {count} editor question(s) from {entry_id}")
+    if s.kept_editor_questions:
+        total = sum(s.kept_editor_questions.values())
+        click.echo(f"{total} question(s) added by editors in Telegram were kept; "
+                   "--remove-editor-questions drops them")
 
 
 @kb.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json"]), required=True)
-@click.option("--out", type=click.Path(path_type=Path), help="File to write (default stdout).")
-def kb_export(fmt: str, out: Path | None) -> None:
-    """Write the stored knowledge base.
+@click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "json"]), required=True)
+@click.option("--out", type=click.Path(path_type=Path),
+              help="yaml: the folder to write (required); csv, json: the file (default stdout).")
+@click.option("--overwrite", is_flag=True,
+              help="yaml: replace the files in a folder that already has knowledge files "
+                   "(entry files the store no longer has are deleted).")
+def kb_export(fmt: str, out: Path | None, overwrite: bool) -> None:
+    """Write the stored knowledge base as YAML files, a CSV spreadsheet or JSON.
+
+    YAML writes a knowledge folder (<category>/<id>.yaml, synonyms.yaml,
+    categories.yaml) that `govbot kb import` reads back without any change; files
+    that already hold the right content are left as they are. CSV is one row per
+    entry with both languages, UTF-8 with a BOM so Khmer shows in Excel and
+    LibreOffice; `govbot kb import FILE.csv` reads it back.
 
     \b
-    Example:
+    Examples:
+      govbot kb export --format csv --out review.csv
+      govbot kb export --format yaml --out knowledge/ --overwrite
       govbot kb export --format json --out kb.json
     """
-    assistant = _assistant()
-    data = [entry_to_dict(e) for e in read_entries(assistant.db)]
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    db = _store()
+    entries = read_entries(db)
+    if fmt == "yaml":
+        if out is None:
+            raise click.UsageError("--format yaml needs --out FOLDER")
+        try:
+            done = write_folder(db, out, overwrite=overwrite)
+        except ExportError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for rel in done.deleted:
+            click.echo(f"  deleted: {rel}")
+        for rel in done.written:
+            click.echo(f"  wrote: {rel}")
+        click.echo(f"{len(entries)} entries exported to {out}: {len(done.written)} file(s) "
+                   f"written, {len(done.unchanged)} already up to date, "
+                   f"{len(done.deleted)} deleted")
+        return
+    if fmt == "csv":
+        try:
+            data = entries_csv(entries).encode("utf-8")
+        except CsvExportError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if out:
+            out.write_bytes(data)
+            click.echo(f"{len(entries)} entries written to {out}", err=True)
+        else:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        return
+    text = entries_json(entries)
     if out:
         out.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+def _store() -> sqlite_utils.Database:
+    """The store, filled from the bundled knowledge on first use like every other command."""
+    settings = _settings()
+    db = open_db(settings.db_path)
+    return db if knowledge_version(db) else _assistant().db
+
+
+def _when(at: str) -> str:
+    return at.replace("T", " ")[:16] + " UTC" if at else ""
+
+
+def _print_revision(revision: Revision) -> None:
+    click.echo(f"#{revision.id}  {_when(revision.at)}  {revision.editor or '?'}  "
+               f"{revision.action}  {revision.entry_id}  (version {revision.version})")
+    for change in revision.changes:
+        click.echo(f"    {change.field}: {change.summary}")
+
+
+@kb.command("history")
+@click.argument("entry_id", metavar="[ID]", required=False)
+@click.option("--limit", default=20, show_default=True, help="Newest N revisions; 0 for all.")
+@click.option("--json", "as_json", is_flag=True, help="Print the revisions as JSON.")
+def kb_history(entry_id: str | None, limit: int, as_json: bool) -> None:
+    """Who changed what and when: revisions, newest first, with what changed.
+
+    The number after # is the revision to give `govbot kb rollback --to`.
+
+    \b
+    Examples:
+      govbot kb history evisa-fees
+      govbot kb history --limit 50
+      govbot kb history evisa-fees --json
+    """
+    db = _store()
+    found = history(db, entry_id, limit=limit + 1 if limit else None)
+    shown = found[:limit] if limit else found
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in shown], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        if entry_id and read_entry(db, entry_id) is None:
+            raise click.ClickException(f'there is no entry "{entry_id}" and no record of one')
+        click.echo("no changes recorded" + (f" for {entry_id}" if entry_id else ""))
+        return
+    for revision in shown:
+        _print_revision(revision)
+    if len(found) > len(shown):
+        click.echo("(older revisions not shown; --limit 0 shows all)")
+
+
+@kb.command("rollback")
+@click.argument("entry_id", metavar="ID")
+@click.option("--to", "to_revision", type=int, metavar="REV",
+              help="Restore the entry as it was before revision REV (default: undo its last "
+                   "change).")
+@click.option("--editor", default="cli", show_default=True, help="Name recorded on the revision.")
+def kb_rollback(entry_id: str, to_revision: int | None, editor: str) -> None:
+    """Undo a change: put an entry back exactly as it was before a revision.
+
+    The rollback is itself a revision, so it shows in the history and can be
+    undone too. Rolling back a removal brings the entry back; rolling back an
+    addition removes it. The bot picks up the change within seconds.
+
+    \b
+    Examples:
+      govbot kb rollback evisa-fees             # undo its last change
+      govbot kb rollback evisa-fees --to 412    # as it was before revision 412
+    """
+    db = _store()
+    try:
+        revision = rollback(db, entry_id, editor, to_revision)
+    except RollbackError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if revision is None:
+        click.echo(f"{entry_id} already is as it was then; nothing changed")
+        return
+    state = "removed" if revision.after is None else "restored"
+    click.echo(f"{entry_id} {state}: revision {revision.id}, knowledge version {revision.version}")
+    for change in revision.changes:
+        click.echo(f"    {change.field}: {change.summary}")
+    for conflict in conflicts(db, entry_id):
+        click.echo(f"warning: {conflict}", err=True)
+    folder = _settings().knowledge_dir
+    click.echo("note: the knowledge files may still hold the newer version, and the next "
+               "`govbot kb import` would bring it back; to make the files match, run "
+               f"`govbot kb export --format yaml --out {folder} --overwrite`", err=True)
+
+
+@kb.command("stale")
+@click.option("--within", "within_days", default=0, show_default=True, metavar="DAYS",
+              help="Also list entries that fall due in the next DAYS days.")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def kb_stale(within_days: int, as_json: bool) -> None:
+    """Entries that need an editor: expired, or last checked over 6 months ago.
+
+    Expired entries are already not served as current answers; update the facts
+    and the `reviewed:` date (or `expires:`), then import.
+
+    \b
+    Examples:
+      govbot kb stale
+      govbot kb stale --within 30 --json
+    """
+    found = stale_entries(read_entries(_store()), date.today(), within_days)
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("nothing is stale: every entry was checked in the last 6 months and none "
+                   "has expired")
+        return
+    click.echo(f"{len(found)} entr{'y needs' if len(found) == 1 else 'ies need'} an editor:")
+    for item in found:
+        due = item.due.isoformat() if item.due else "-"
+        click.echo(f"  {item.reason:<14} {due:<10}  {item.entry.category}/{item.entry.id}.yaml  "
+                   f"{item.entry.text('en').title}")
+
+
+@kb.command("gaps")
+@click.option("--days", type=int, metavar="N", help="Only questions asked in the last N days.")
+@click.option("--limit", default=50, show_default=True, help="At most N questions; 0 for all.")
+@click.option("--by", "order", type=click.Choice(["newest", "count"]), default="newest",
+              show_default=True, help="Most recently asked first, or most asked first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the gaps as JSON.")
+def kb_gaps(days: int | None, limit: int, order: str, as_json: bool) -> None:
+    """Questions the bot could not answer: a fallback, or "none of these".
+
+    Grouped by normalised text (so spacing, case and punctuation don't split
+    them), counted, newest first. Close a gap by adding the question to an
+    entry's questions (or a new entry), then import.
+
+    \b
+    Examples:
+      govbot kb gaps
+      govbot kb gaps --days 7 --by count
+      govbot kb gaps --json > gaps.json
+    """
+    since = None
+    if days is not None:
+        since = (datetime.now(UTC) - timedelta(days=days)).replace(microsecond=0).isoformat()
+    found = gaps(_store(), since=since, limit=limit or None, order=order)
+    if as_json:
+        click.echo(json.dumps([g.as_dict() for g in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("no unanswered questions" + (f" in the last {days} days" if days else ""))
+        return
+    click.echo(f"{'asked':>5}  {'last asked':<20}  {'lang':<5}  question")
+    for gap in found:
+        click.echo(f"{gap.count:>5}  {_when(gap.last_at):<20}  {','.join(gap.langs):<5}  "
+                   f"{gap.text}")
 
 
 @main.command("eval")

@@ -86,6 +86,12 @@ class InlineResult:
     reply: Reply
 
 
+def clean(text: str) -> str:
+    """Text safe to store and to send: lone surrogates (possible in a Python str, never valid
+    UTF-8) become "?" instead of failing the database write or the HTTP request."""
+    return text.encode("utf-8", "replace").decode("utf-8") if text else text
+
+
 def _lang_from_hint(hint: str | None) -> str:
     return "km" if (hint or "").lower().startswith("km") else "en"
 
@@ -117,7 +123,7 @@ class Conversation:
     def start(self, sender: Sender, payload: str = "") -> Outcome:
         """/start, optionally with a deep-link payload naming an entry."""
         profile = self._seen(self.profile(sender))
-        entry = self._current_entry(payload) if payload else None
+        entry = self._current_entry(clean(payload)) if payload else None
         if entry is not None:
             return Outcome([self.entry_reply(entry, profile.lang)])
         return Outcome([self._welcome(profile.lang)])
@@ -143,6 +149,7 @@ class Conversation:
 
     def text(self, sender: Sender, text: str) -> Outcome:
         """A question typed by the user."""
+        text = clean(text)
         profile = self.profile(sender)
         if not profile.lang_chosen and detect_language(text) == "km":
             profile.lang = "km"  # writing Khmer is the clearest language choice there is
@@ -198,8 +205,16 @@ class Conversation:
         return Outcome([Reply((_text(lang, _(
             "I can only read text questions. Please type your question.")),))])
 
+    def slow_down(self, sender: Sender) -> Outcome:
+        """Said once to someone sending many messages at once; all of them still get answers."""
+        lang = self.profile(sender).lang
+        return Outcome([Reply((_text(lang, _(
+            "You are sending many messages at once. I will answer each of them in turn; "
+            "please wait a moment.")),))])
+
     def inline(self, sender: Sender, query: str, limit: int = 5) -> list[InlineResult]:
         """Answers to share from any chat: the best matches, each as a self-contained message."""
+        query = clean(query)
         if not query.strip():
             return []
         profile = self.profile(sender)

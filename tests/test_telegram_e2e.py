@@ -15,7 +15,14 @@ from bot.config import Settings
 from bot.conversation import Conversation
 from bot.fakeapi import FakeBotApi
 from bot.store.people import People
-from bot.telegram.app import _post_init, build_application, webhook_secret
+from bot.telegram.app import (
+    GUARD,
+    _post_init,
+    build_application,
+    log_refused_webhooks,
+    webhook_secret,
+)
+from bot.telegram.polling import polling
 
 TOKEN = "123456:TEST-token-never-logged"
 KHMER = re.compile("[\u1780-\u17ff]")
@@ -27,30 +34,46 @@ NAMES = {"Visa", "Arrival", "CamDigiKey", "Bakong", "KHQR", "Telegram", "English
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, *, webhook: bool = False, **fake_options):
-    """Fake API + the bot's Application, polling (or webhook) until the block ends."""
+async def running_bot(
+    settings: Settings,
+    *,
+    webhook: bool = False,
+    request_timeout: float | None = None,
+    pace: float | None = None,
+    **fake_options,
+):
+    """Fake API + the bot's Application, polling (or webhook) until the block ends.
+
+    `request_timeout` shortens PTB's timeouts (to meet hanging servers quickly); `pace` sets
+    the flood guard's seconds per message for a flooding user.
+    """
     async with FakeBotApi(TOKEN, **fake_options) as api:
         settings = Settings(**{**settings.__dict__, "token": TOKEN, "api_url": api.root,
                                "secret": "test-secret"})
         assistant = Assistant.open(settings)
         conversation = Conversation(assistant, People(assistant.db, settings.secret))
-        app = build_application(settings, conversation)
+        app = build_application(settings, conversation, request_timeout=request_timeout)
+        if pace is not None:
+            app.bot_data[GUARD].pace = pace
         await app.initialize()
         await _post_init(app)
         await app.start()
-        if webhook:
-            port = free_port()
-            await app.updater.start_webhook(
-                listen="127.0.0.1", port=port, url_path="telegram",
-                webhook_url=f"http://127.0.0.1:{port}/telegram",
-                secret_token=webhook_secret(settings),
-            )
-        else:
-            await app.updater.start_polling(poll_interval=0.0, timeout=1)
         try:
-            yield api, assistant
+            if webhook:
+                log_refused_webhooks()
+                port = free_port()
+                await app.updater.start_webhook(
+                    listen="127.0.0.1", port=port, url_path="telegram",
+                    webhook_url=f"http://127.0.0.1:{port}/telegram",
+                    secret_token=webhook_secret(settings),
+                )
+                yield api, assistant
+            else:
+                async with polling(app, long_poll=1):
+                    yield api, assistant
         finally:
-            await app.updater.stop()
+            if app.updater.running:
+                await app.updater.stop()
             await app.stop()
             await app.shutdown()
 

@@ -1,15 +1,23 @@
-"""Knowledge files → store: validate everything first, then apply all of it or nothing."""
+"""Knowledge files → store: validate everything first, then apply all of it or nothing.
+
+The source is a knowledge folder (`knowledge/`) or a CSV export of one (`govbot kb export
+--format csv`, edited in a spreadsheet); both go through the same validation and the same
+single-transaction apply.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlite_utils
 
+from bot.kb.csvfile import load_csv
 from bot.kb.files import read_folder
 from bot.kb.validate import Validated, validate
-from bot.store.knowledge import ChangeSummary, apply_changes
+from bot.model import Entry, EntryText
+from bot.store.knowledge import ChangeSummary, apply_changes, read_categories
 
 
 @dataclass
@@ -20,19 +28,51 @@ class ImportResult:
     summary: ChangeSummary | None
 
 
-def load_knowledge(path: Path) -> Validated:
-    """Read and validate a knowledge folder without touching any store."""
+def is_csv(path: Path) -> bool:
+    """True for a CSV export (a file ending in .csv) rather than a knowledge folder."""
+    return path.suffix.lower() == ".csv" and not path.is_dir()
+
+
+def load_knowledge(
+    path: Path, categories: Mapping[str, Mapping[str, str]] | None = None
+) -> Validated:
+    """Read and validate a knowledge folder (or CSV export) without touching any store.
+
+    `categories` matter only for a CSV, which does not carry them: the store's, when known.
+    """
+    if is_csv(path):
+        if not path.is_file():
+            raise FileNotFoundError(f"CSV file not found: {path}")
+        return load_csv(path, categories)
     if not path.is_dir():
         raise FileNotFoundError(f"knowledge folder not found: {path}")
     return validate(read_folder(path))
 
 
-def import_knowledge(db: sqlite_utils.Database, path: Path, editor: str) -> ImportResult:
-    """Validate `path`; when it has no errors, make the store match it in one transaction."""
-    validated = load_knowledge(path)
+def _curated_only(entry: Entry) -> Entry:
+    return replace(entry, texts={
+        lang: EntryText(t.title, t.answer, tuple(q for q in t.questions if q.origin == "curated"))
+        for lang, t in entry.texts.items()
+    })
+
+
+def import_knowledge(
+    db: sqlite_utils.Database, path: Path, editor: str, *, keep_editor_questions: bool = True
+) -> ImportResult:
+    """Validate `path`; when it has no errors, make the store match it in one transaction.
+
+    Questions editors attached in Telegram are kept (and counted in the summary) unless
+    `keep_editor_questions` is False. A CSV leaves the store's synonyms and categories alone.
+    """
+    csv_source = is_csv(path)
+    validated = load_knowledge(path, read_categories(db) if csv_source else None)
     if validated.errors:
         return ImportResult(validated, None)
+    entries = validated.entries if keep_editor_questions else [
+        _curated_only(e) for e in validated.entries]
     summary = apply_changes(
-        db, validated.entries, validated.synonyms, editor, categories=validated.categories
+        db, entries, None if csv_source else validated.synonyms, editor,
+        categories=None if csv_source else validated.categories,
+        keep_editor_questions=keep_editor_questions,
     )
     return ImportResult(validated, summary)

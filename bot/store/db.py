@@ -7,11 +7,15 @@ cannot be left behind.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
+
+log = logging.getLogger(__name__)
 
 
 def _v1_knowledge(db: sqlite_utils.Database) -> None:
@@ -67,7 +71,14 @@ def _v2_people(db: sqlite_utils.Database) -> None:
     db["feedback"].create_index(["user_hash"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_knowledge, _v2_people]
+def _v3_journal(db: sqlite_utils.Database) -> None:
+    db["updates_seen"].create({"update_id": int, "at": str}, pk="update_id")
+    db["updates_seen"].create_index(["at"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_knowledge, _v2_people, _v3_journal,
+]
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
@@ -88,12 +99,36 @@ def migrate(db: sqlite_utils.Database) -> None:
             db["meta"].upsert({"key": "schema_version", "value": str(number)}, pk="key")
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate the store; WAL so readers never wait for a writer."""
-    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+def open_db(path: str | Path, busy_timeout: float = 10.0) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the store; WAL so readers never wait for a writer.
+
+    `busy_timeout`: how long a write waits for another writer (an editor's import) before it
+    fails; the bot uses a short one, since its records can wait and its replies cannot.
+    """
+    conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
     db = sqlite_utils.Database(conn)
     db.execute("pragma foreign_keys = on")
     if str(path) != ":memory:":
         db.enable_wal()
     migrate(db)
     return db
+
+
+def open_or_rebuild(path: Path, busy_timeout: float = 10.0) -> sqlite_utils.Database:
+    """Open the store; a file SQLite cannot read is moved aside and a new store started.
+
+    The knowledge base is rebuilt from `knowledge/` by the caller; what is lost is only the
+    query log and feedback, which a corrupt file could not give back anyway.
+    """
+    try:
+        db = open_db(path, busy_timeout)
+        db.execute("pragma quick_check").fetchone()
+        return db
+    except sqlite3.DatabaseError as exc:
+        aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+        log.error("the database %s cannot be read (%s): moved to %s, starting a new one and "
+                  "rebuilding the knowledge base from the knowledge files", path, exc, aside)
+        path.rename(aside)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return open_db(path, busy_timeout)

@@ -80,6 +80,7 @@ class ChangeSummary:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept_editor_questions: dict[str, int] = field(default_factory=dict)
+    dropped_editor_questions: dict[str, int] = field(default_factory=dict)
     synonyms_changed: bool = False  # synonyms or categories: content besides entries
     version: int = 0
 
@@ -151,6 +152,18 @@ def _with_editor_questions(new: Entry, old: Entry | None) -> tuple[Entry, int]:
     return replace(new, texts=texts), kept
 
 
+def _count_dropped(new: Entry, old: Entry | None) -> int:
+    """How many of `old`'s editor-added questions `new` does not have."""
+    if old is None:
+        return 0
+    dropped = 0
+    for lang, old_text in old.texts.items():
+        present = {q.text for q in new.texts[lang].questions} if lang in new.texts else set()
+        dropped += sum(1 for q in old_text.questions
+                       if q.origin != "curated" and q.text not in present)
+    return dropped
+
+
 def apply_changes(
     db: sqlite_utils.Database,
     entries: Iterable[Entry],
@@ -159,11 +172,14 @@ def apply_changes(
     *,
     categories: Mapping[str, Mapping[str, str]] | None = None,
     remove_missing: bool = True,
+    keep_editor_questions: bool = True,
 ) -> ChangeSummary:
     """Make the store hold exactly `entries` (and `synonyms`), in one transaction.
 
     Questions editors attached in Telegram are carried over to the new version of their entry, so
-    re-importing the files does not silently lose them; the summary counts them.
+    re-importing the files does not silently lose them; the summary counts them. With
+    `keep_editor_questions=False` (an editor's explicit choice) they are dropped and counted in
+    `dropped_editor_questions` instead.
     """
     summary = ChangeSummary()
     at = now_iso()
@@ -172,6 +188,12 @@ def apply_changes(
         version = knowledge_version(db) + 1
         incoming: dict[str, Entry] = {}
         for entry in entries:
+            if not keep_editor_questions:
+                dropped = _count_dropped(entry, old.get(entry.id))
+                if dropped:
+                    summary.dropped_editor_questions[entry.id] = dropped
+                incoming[entry.id] = entry
+                continue
             merged, kept = _with_editor_questions(entry, old.get(entry.id))
             if kept:
                 summary.kept_editor_questions[entry.id] = kept
@@ -212,3 +234,30 @@ def apply_changes(
         summary.version = knowledge_version(db)
     return summary
 
+
+def save_entry(
+    db: sqlite_utils.Database, entry_id: str, entry: Entry | None, editor: str, action: str
+) -> int | None:
+    """Set one entry to exactly `entry` (None removes it): one transaction, one revision.
+
+    Unlike `apply_changes`, nothing is merged in: the entry is stored as given, questions and
+    their origins included, which is what a rollback needs to restore text byte for byte.
+    Returns the revision id, or None when the entry already was exactly that.
+    """
+    at = now_iso()
+    with db.atomic():
+        before = read_entry(db, entry_id)
+        if (before is None and entry is None) or (
+            before is not None and entry is not None
+            and entry_to_dict(before) == entry_to_dict(entry)
+        ):
+            return None
+        version = knowledge_version(db) + 1
+        if entry is None:
+            _delete_entry_rows(db, entry_id)
+        else:
+            _write_entry(db, entry, at)
+        _record_revision(db, entry_id, at, editor, action, before, entry, version)
+        db["meta"].upsert({"key": "knowledge_version", "value": str(version)}, pk="key")
+        row = db.execute("select max(id) from revisions where entry_id = ?", [entry_id])
+        return int(row.fetchone()[0])

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
 from bot.engine.normalize import normalize
 from bot.store.knowledge import now_iso
+from bot.store.resilient import DeferredWrites
+
+log = logging.getLogger(__name__)
 
 
 def user_key(db: sqlite_utils.Database, configured_secret: str) -> bytes:
@@ -47,10 +53,17 @@ class Profile:
 
 
 class People:
-    """Users, the query log and feedback, all keyed by user hash."""
+    """Users, the query log and feedback, all keyed by user hash.
 
-    def __init__(self, db: sqlite_utils.Database, secret: str = "") -> None:
+    Every write goes through `DeferredWrites`: a locked, full or read-only database delays
+    these records but never a reply. Reads fall back to defaults for the same reason.
+    """
+
+    def __init__(
+        self, db: sqlite_utils.Database, secret: str = "", writes: DeferredWrites | None = None
+    ) -> None:
         self.db = db
+        self.writes = writes or DeferredWrites()
         self._key = user_key(db, secret)
 
     def hash(self, user_ref: str) -> str:
@@ -60,66 +73,85 @@ class People:
     def profile(self, user_ref: str, lang_hint: str) -> Profile:
         """The stored profile, or a new one (not yet saved) in the hinted language."""
         user_hash = self.hash(user_ref)
-        row = self.db.execute(
-            "select lang, lang_chosen from users where user_hash = ?", [user_hash]
-        ).fetchone()
+        try:
+            row = self.db.execute(
+                "select lang, lang_chosen from users where user_hash = ?", [user_hash]
+            ).fetchone()
+        except sqlite3.Error as exc:
+            log.warning("could not read a profile (%s); using the channel's language", exc)
+            row = None
         if row:
             return Profile(user_hash, row[0], bool(row[1]))
         return Profile(user_hash, lang_hint, False, is_new=True)
 
     def save(self, profile: Profile) -> None:
         """Create or update the profile; touches last_seen."""
-        at = now_iso()
-        with self.db.atomic():
-            self.db.execute(
-                "insert into users (user_hash, lang, lang_chosen, created, last_seen) "
-                "values (?, ?, ?, ?, ?) on conflict(user_hash) do update set "
-                "lang = excluded.lang, lang_chosen = excluded.lang_chosen, "
-                "last_seen = excluded.last_seen",
-                [profile.user_hash, profile.lang, int(profile.lang_chosen), at, at],
-            )
+        values = [profile.user_hash, profile.lang, int(profile.lang_chosen), now_iso(), now_iso()]
+        self._write(
+            "insert into users (user_hash, lang, lang_chosen, created, last_seen) "
+            "values (?, ?, ?, ?, ?) on conflict(user_hash) do update set "
+            "lang = excluded.lang, lang_chosen = excluded.lang_chosen, "
+            "last_seen = excluded.last_seen",
+            values,
+        )
         profile.is_new = False
+
+    def _write(self, sql: str, params: list[object]) -> None:
+        def write() -> None:
+            with self.db.atomic():
+                self.db.execute(sql, params)
+
+        self.writes.run(write)
 
     def log_query(
         self, user_hash: str, lang: str, text: str, status: str, entry_id: str | None,
         score: float,
-    ) -> int:
-        """Record a question and its outcome; returns the row id (for "none of these")."""
-        with self.db.atomic():
-            table = self.db["queries"].insert(
-                {
-                    "at": now_iso(), "user_hash": user_hash, "lang": lang, "text": text,
-                    "normalized": normalize(text), "status": status, "entry_id": entry_id,
-                    "score": round(score, 2),
-                }
-            )
-        return int(table.last_pk)
+    ) -> None:
+        """Record a question and its outcome (the gaps editors review come from here)."""
+        self._write(
+            "insert into queries (at, user_hash, lang, text, normalized, status, entry_id, "
+            "score) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [now_iso(), user_hash, lang, text, normalize(text), status, entry_id,
+             round(score, 2)],
+        )
 
     def mark_rejected(self, user_hash: str) -> None:
         """The user's last suggested question got "none of these": it is a gap too."""
-        with self.db.atomic():
-            self.db.execute(
-                "update queries set status = 'rejected' where id = (select max(id) from "
-                "queries where user_hash = ? and status = 'suggest')",
-                [user_hash],
-            )
+        self._write(
+            "update queries set status = 'rejected' where id = (select max(id) from "
+            "queries where user_hash = ? and status = 'suggest')",
+            [user_hash],
+        )
 
     def feedback(self, user_hash: str, entry_id: str, value: int) -> None:
         """👍 (+1) or 👎 (-1) on an answer; a second vote on the same entry replaces the first."""
-        with self.db.atomic():
-            self.db.execute(
-                "delete from feedback where user_hash = ? and entry_id = ?", [user_hash, entry_id]
-            )
-            self.db["feedback"].insert(
-                {"at": now_iso(), "user_hash": user_hash, "entry_id": entry_id, "value": value}
-            )
+        def write() -> None:
+            with self.db.atomic():
+                self.db.execute("delete from feedback where user_hash = ? and entry_id = ?",
+                                [user_hash, entry_id])
+                self.db["feedback"].insert({"at": now_iso(), "user_hash": user_hash,
+                                            "entry_id": entry_id, "value": value})
 
-    def forget(self, user_hash: str) -> int:
-        """Delete everything stored about one user; returns the number of rows removed."""
-        removed = 0
-        with self.db.atomic():
-            for table in ("queries", "feedback", "users"):
-                removed += self.db.execute(
-                    f"delete from {table} where user_hash = ?", [user_hash]
-                ).rowcount
-        return removed
+        self.writes.run(write)
+
+    def forget(self, user_hash: str) -> None:
+        """Delete everything stored about one user (now, or as soon as the database allows)."""
+        def write() -> None:
+            with self.db.atomic():
+                for table in ("queries", "feedback", "users"):
+                    self.db.execute(f"delete from {table} where user_hash = ?", [user_hash])
+
+        self.writes.run(write)
+
+    def purge(self, retention_days: int) -> None:
+        """Delete questions, feedback and users older than the retention period."""
+        cutoff = (datetime.now(UTC) - timedelta(days=retention_days)).replace(
+            microsecond=0).isoformat()
+
+        def write() -> None:
+            with self.db.atomic():
+                self.db.execute("delete from queries where at < ?", [cutoff])
+                self.db.execute("delete from feedback where at < ?", [cutoff])
+                self.db.execute("delete from users where last_seen < ?", [cutoff])
+
+        self.writes.run(write)

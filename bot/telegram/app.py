@@ -23,11 +23,16 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.i18n import _, gettext
+from bot.store.journal import Journal
 from bot.telegram import handlers
+from bot.telegram.guard import Guard
+from bot.telegram.polling import serve
 
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 5.0
+FLUSH_SECONDS = 5.0
+GUARD = "guard"
 
 COMMANDS: dict[str, str] = {
     "menu": _("Browse topics"),
@@ -38,26 +43,57 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class RedactToken(logging.Filter):
-    """Removes the bot token from every log record, whoever logs it (httpx logs full URLs)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token and self.token in record.getMessage():
-            record.msg = record.getMessage().replace(self.token, "<token>")
-            record.args = ()
-        return True
+_PROTECTED: set[str] = set()
 
 
 def protect_logs(token: str) -> None:
-    """Redact the token on every handler of the root logger, and keep httpx's URLs quiet."""
+    """Make the token unloggable: every record, from any library, is redacted when created.
+
+    A record factory (not a handler filter) covers handlers added later too, and the traceback
+    text of exceptions (httpx errors quote the request URL, which holds the token).
+    """
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    redact = RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+    if not token or token in _PROTECTED:
+        return
+    _PROTECTED.add(token)
+    make_record = logging.getLogRecordFactory()
+
+    def redacted(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        message = record.getMessage()
+        if token in message:
+            record.msg, record.args = message.replace(token, "<token>"), ()
+        if record.exc_info and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = text.replace(token, "<token>")
+        return record
+
+    logging.setLogRecordFactory(redacted)
+
+
+class _RefusedWebhooks(logging.Filter):
+    """PTB logs a refused webhook request (no or wrong secret token) at DEBUG only; it is a
+    security event, so it is raised to WARNING (without echoing the token sent). Its other
+    DEBUG records keep their usual fate."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.levelno == logging.DEBUG and (
+            "did not include the secret token" in message or "wrong secret token" in message
+        ):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = (
+                "refused a webhook request without the right secret token (403)", ())
+            return True
+        return record.levelno > logging.DEBUG or logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+def log_refused_webhooks() -> None:
+    """Make refused webhook requests visible in the logs."""
+    logger = logging.getLogger("telegram.ext.Updater")
+    if not any(isinstance(f, _RefusedWebhooks) for f in logger.filters):
+        logger.addFilter(_RefusedWebhooks())
+    logger.setLevel(logging.DEBUG)
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -68,7 +104,36 @@ def webhook_secret(settings: Settings) -> str:
 async def _refresh(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pick up a new knowledge version; the rebuild runs in a thread so replies never wait."""
     conversation: Conversation = context.bot_data[handlers.CONVERSATION]
-    await asyncio.to_thread(conversation.assistant.refresh)
+    try:
+        await asyncio.to_thread(conversation.assistant.refresh)
+    except Exception:  # a bad rebuild must not stop the bot; it keeps the old snapshot
+        log.exception("knowledge refresh failed; still answering from version %d",
+                      conversation.assistant.snapshot.version)
+
+
+async def _flush(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Write records deferred while the database refused writes."""
+    conversation: Conversation = context.bot_data[handlers.CONVERSATION]
+    if conversation.people.writes.pending:
+        conversation.people.writes.flush()
+
+
+async def _daily(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Retention: purge old questions, feedback, idle users and journal entries."""
+    conversation: Conversation = context.bot_data[handlers.CONVERSATION]
+    conversation.people.purge(conversation.retention_days)
+    guard: Guard = context.bot_data[GUARD]
+    guard.journal.purge()
+    guard.prune()
+
+
+def _guarded(handler: handlers.Handler) -> handlers.Handler:
+    """The handler behind the journal check, per-user order and flood pacing."""
+
+    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await context.bot_data[GUARD].run(update, context, handler, handlers.slow_down)
+
+    return run
 
 
 async def _post_init(application: Application) -> None:
@@ -79,37 +144,57 @@ async def _post_init(application: Application) -> None:
         )
 
 
-def build_application(settings: Settings, conversation: Conversation) -> Application:
-    """The PTB Application with every handler, the rate limiter and the refresh job."""
+def build_application(
+    settings: Settings, conversation: Conversation, request_timeout: float | None = None
+) -> Application:
+    """The PTB Application with every handler, the rate limiter and the jobs.
+
+    `request_timeout` overrides PTB's per-request timeouts (tests use short ones to meet
+    hanging servers quickly).
+    """
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    protect_logs(settings.token)
+    builder = ApplicationBuilder()
+    if request_timeout is not None:
+        for option in ("connect_timeout", "read_timeout", "write_timeout",
+                       "get_updates_connect_timeout", "get_updates_write_timeout"):
+            builder = getattr(builder, option)(request_timeout)
     application = (
-        ApplicationBuilder()
+        builder
         .token(settings.token)
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=5))
-        .concurrent_updates(32)
+        # Many updates at once: a flooding user's paced updates wait without holding up others.
+        .concurrent_updates(256)
         # On shutdown PTB confirms the last updates while a long poll may still hold the one
         # getUpdates connection: wait for it rather than fail the confirmation.
         .get_updates_pool_timeout(15)
         .post_init(_post_init)
         .build()
     )
+    people = conversation.people
     application.bot_data[handlers.CONVERSATION] = conversation
+    application.bot_data[GUARD] = Guard(Journal(people.db, people.writes))
     new_message = filters.UpdateType.MESSAGE
-    application.add_handler(MessageHandler(new_message & filters.COMMAND, handlers.on_command))
     application.add_handler(
-        MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, handlers.on_text)
+        MessageHandler(new_message & filters.COMMAND, _guarded(handlers.on_command))
+    )
+    application.add_handler(
+        MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, _guarded(handlers.on_text))
     )
     application.add_handler(MessageHandler(
         new_message & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
-        handlers.on_other,
+        _guarded(handlers.on_other),
     ))
-    application.add_handler(CallbackQueryHandler(handlers.on_button))
-    application.add_handler(InlineQueryHandler(handlers.on_inline))
+    application.add_handler(CallbackQueryHandler(_guarded(handlers.on_button)))
+    application.add_handler(InlineQueryHandler(_guarded(handlers.on_inline)))
     application.add_error_handler(handlers.on_error)
-    application.job_queue.run_repeating(_refresh, interval=REFRESH_SECONDS, first=REFRESH_SECONDS)
+    jobs = application.job_queue
+    jobs.run_repeating(_refresh, interval=REFRESH_SECONDS, first=REFRESH_SECONDS)
+    jobs.run_repeating(_flush, interval=FLUSH_SECONDS, first=FLUSH_SECONDS)
+    jobs.run_repeating(_daily, interval=86_400, first=60)
     return application
 
 
@@ -117,16 +202,16 @@ def run(
     settings: Settings, conversation: Conversation, webhook: bool, listen: str = "0.0.0.0"
 ) -> None:
     """Serve until stopped: long polling, or a webhook server on `listen`:$PORT."""
-    protect_logs(settings.token)
     application = build_application(settings, conversation)
     allowed = Update.ALL_TYPES
     if not webhook:
-        application.run_polling(allowed_updates=allowed)
+        asyncio.run(serve(application, allowed))
         return
     if not settings.webhook_url:
         raise ValueError("webhook mode needs WEBHOOK_URL (the public https address)")
     if not settings.secret:
         raise ValueError("webhook mode needs GOVBOT_SECRET (it derives the webhook secret token)")
+    log_refused_webhooks()
     application.run_webhook(
         listen=listen,
         port=settings.port,

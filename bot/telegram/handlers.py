@@ -7,6 +7,7 @@ conversation, and render. Nothing here decides what to say.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import (
     InlineQueryResultArticle,
@@ -20,9 +21,11 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.conversation import Conversation, Outcome, Sender
+from bot.telegram.delivery import persist
 from bot.telegram.render import keyboard, to_messages
 
 log = logging.getLogger(__name__)
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 CONVERSATION = "conversation"
 
@@ -41,10 +44,10 @@ async def _send(outcome: Outcome, message: Message) -> None:
     quote = message.chat.type != ChatType.PRIVATE
     for reply in outcome.replies:
         for part in to_messages(reply):
-            await message.reply_html(
+            await persist(lambda part=part: message.reply_html(
                 part.html, reply_markup=part.keyboard, link_preview_options=NO_PREVIEW,
                 do_quote=quote,
-            )
+            ), "sendMessage")
 
 
 def _addressed_text(update: Update, username: str) -> str | None:
@@ -97,7 +100,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button press: always answered (so the client stops waiting), then the replies."""
     query = update.callback_query
     outcome = _conversation(context).action(_sender(update), query.data or "")
-    await query.answer(outcome.notice)
+    try:
+        await persist(lambda: query.answer(outcome.notice), "answerCallbackQuery")
+    except BadRequest as exc:  # too old to answer: the replies below still matter
+        log.info("callback query not answered: %s", exc)
     message = query.message
     if message is None or not isinstance(message, Message):
         return  # the message is too old for Telegram to show it to us
@@ -105,10 +111,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         parts = to_messages(outcome.replies[0])
         if len(parts) == 1:
             try:
-                await message.edit_text(
+                await persist(lambda: message.edit_text(
                     parts[0].html, parse_mode=ParseMode.HTML, reply_markup=parts[0].keyboard,
                     link_preview_options=NO_PREVIEW,
-                )
+                ), "editMessageText")
                 return
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
@@ -132,7 +138,15 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 message.html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW),
             reply_markup=keyboard(result.reply),
         ))
-    await query.answer(articles, cache_time=60, is_personal=True)
+    await persist(lambda: query.answer(articles, cache_time=60, is_personal=True),
+                  "answerInlineQuery")
+
+
+async def slow_down(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one notice a flooding user gets (see bot/telegram/guard.py)."""
+    message = update.effective_message
+    if message is not None:
+        await _send(_conversation(context).slow_down(_sender(update)), message)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

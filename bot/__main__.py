@@ -1,0 +1,5 @@
+"""`python -m bot` is `govbot`."""
+
+from bot.cli import main
+
+main()
