@@ -147,10 +147,6 @@ def _ask_batch(assistant: Assistant, stream) -> int:
     return failures
 
 
-def _conversation(assistant: Assistant, settings: Settings) -> Conversation:
-    return Conversation(assistant, People(assistant.db, settings.secret), settings.retention_days)
-
-
 @main.command()
 @click.option("--webhook", is_flag=True,
               help="Receive updates on $PORT at WEBHOOK_URL instead of long polling.")
@@ -167,7 +163,7 @@ def run(webhook: bool) -> None:
     settings = _settings()
     logging.getLogger().setLevel(logging.INFO)
     try:
-        run_telegram(settings, _conversation(_assistant(), settings), webhook)
+        run_telegram(settings, Conversation.for_settings(_assistant(), settings), webhook)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -175,15 +171,19 @@ def run(webhook: bool) -> None:
 @main.command()
 @click.option("--lang", type=click.Choice(["km", "en"]), default="en", show_default=True,
               help="Language of the replies.")
-def chat(lang: str) -> None:
+@click.option("--editor", is_flag=True,
+              help="Act as a content editor (/gaps, /stats, /entry ID, /reload).")
+def chat(lang: str, editor: bool) -> None:
     """Talk to the bot in the terminal; type a number to press a button.
 
     \b
     Examples:
       govbot chat --lang km
       printf 'evisa\\n1\\n' | govbot chat
+      govbot chat --editor          # then /gaps or /stats
     """
-    conversation = _conversation(_assistant(), _settings())
+    extra = frozenset({"console:local"}) if editor else frozenset()
+    conversation = Conversation.for_settings(_assistant(), _settings(), extra)
     sender = Sender("console:local", lang)
     interactive = sys.stdin.isatty()
 

@@ -54,6 +54,8 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
             lines.append(f"({block.text})")
         else:
             lines.append(block.text)
+    if reply.image:
+        lines.append(f"[chart: a {len(reply.image):,}-byte PNG image]")
     actions: list[Button] = []
     for row in reply.buttons:
         for button in row:

@@ -8,82 +8,44 @@ so each adapter escapes and formats in its own way. Button actions are short str
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass, field
 
 from bot.assistant import ANSWER, Answer, Assistant
+from bot.config import Settings
+from bot.editing import EditorDesk
 from bot.engine.decide import SUGGEST
 from bot.engine.normalize import detect_language
 from bot.i18n import _, format_day, gettext
 from bot.model import Entry
+from bot.replies import (
+    HTML,
+    NOTE,
+    TEXT,
+    TITLE,
+    Block,
+    Button,
+    InlineResult,
+    Outcome,
+    Reply,
+    Sender,
+)
 from bot.store.people import People, Profile
 from bot.topics import TOPIC_NAMES
 
-TITLE, TEXT, HTML, NOTE = "title", "text", "html", "note"
+log = logging.getLogger(__name__)
 
 # Button actions. Each fits Telegram's 64-byte callback limit: ids are ≤ 48 characters.
 SHOW, CATEGORY, TOPIC, LANGUAGE, FEEDBACK_UP, FEEDBACK_DOWN = "e:", "c:", "t:", "l:", "f+:", "f-:"
 MENU, NONE_OF_THESE, FORGET_YES, FORGET_NO = "m", "n", "x:yes", "x:no"
-_ACTION_RE = re.compile(r"^(?:(e|c|t|l|f\+|f-):([a-z0-9-]{1,48})|m|n|x:yes|x:no)$")
+_ACTION_RE = re.compile(
+    r"^(?:(e|c|t|l|f\+|f-):([a-z0-9-]{1,48})|m|n|x:yes|x:no"
+    r"|(ga):[0-9a-f]{10}:[a-z0-9-]{1,48}|(gd):[0-9a-f]{10})$"
+)
+EDITOR_COMMANDS = frozenset({"gaps", "stats", "entry", "reload"})
 
 LANGUAGE_NAMES = {"km": "ភាសាខ្មែរ", "en": "English"}
 MAX_TOPIC_ENTRIES = 10
-
-
-@dataclass(frozen=True)
-class Block:
-    """A piece of a reply: `title`, `text` and `note` are plain text, `html` is entry HTML."""
-
-    kind: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Button:
-    """Either an action for the conversation (`action`) or a link (`url`)."""
-
-    label: str
-    action: str | None = None
-    url: str | None = None
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One message to the user."""
-
-    blocks: tuple[Block, ...]
-    buttons: tuple[tuple[Button, ...], ...] = ()
-
-
-@dataclass
-class Outcome:
-    """What to send back for one event.
-
-    `notice`: a short confirmation for a button press; `replace`: the single reply takes the
-    place of the message whose button was pressed (menu navigation), where the channel can.
-    """
-
-    replies: list[Reply] = field(default_factory=list)
-    notice: str | None = None
-    replace: bool = False
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who sent the event: a channel-scoped reference ("tg:123") and the channel's language."""
-
-    ref: str
-    lang_hint: str | None = None
-
-
-@dataclass(frozen=True)
-class InlineResult:
-    """One shareable answer for inline mode."""
-
-    entry_id: str
-    title: str
-    description: str
-    reply: Reply
 
 
 def clean(text: str) -> str:
@@ -103,10 +65,39 @@ def _text(lang: str, message: str, **values: object) -> Block:
 class Conversation:
     """Decides what to say. State lives in the store (`People`), never in this object."""
 
-    def __init__(self, assistant: Assistant, people: People, retention_days: int = 90) -> None:
+    def __init__(
+        self,
+        assistant: Assistant,
+        people: People,
+        retention_days: int = 90,
+        editors: frozenset[str] = frozenset(),
+        desk: EditorDesk | None = None,
+    ) -> None:
         self.assistant = assistant
         self.people = people
         self.retention_days = retention_days
+        self.editors = editors
+        self.desk = desk
+
+    @classmethod
+    def for_settings(
+        cls, assistant: Assistant, settings: Settings, extra_editors: frozenset[str] = frozenset()
+    ) -> Conversation:
+        """The conversation as configured: Telegram editors from GOVBOT_EDITORS (plus any
+        channel references given, e.g. the local terminal), retention, secret."""
+        editors = frozenset(f"tg:{user_id}" for user_id in settings.editors) | extra_editors
+        return cls(
+            assistant, People(assistant.db, settings.secret), settings.retention_days,
+            editors=editors, desk=EditorDesk(assistant, settings.knowledge_dir),
+        )
+
+    def _is_editor(self, sender: Sender, what: str) -> bool:
+        """Editors only; every refused attempt is logged (by pseudonym, never the raw id)."""
+        if self.desk is not None and sender.ref in self.editors:
+            return True
+        log.warning("refused editor action %r from user %s", what[:40],
+                    self.people.hash(sender.ref)[:8])
+        return False
 
     # -- events -------------------------------------------------------------------------------
 
@@ -134,6 +125,8 @@ class Conversation:
             return self.start(sender, args.strip())
         profile = self._seen(self.profile(sender))
         lang = profile.lang
+        if name in EDITOR_COMMANDS and self._is_editor(sender, "/" + name):
+            return self.desk.command(name, args, lang, sender.ref)  # type: ignore[union-attr]
         if name == "menu":
             return Outcome([self._categories(lang)])
         if name == "language":
@@ -167,6 +160,10 @@ class Conversation:
             return Outcome()
         profile = self.profile(sender)
         lang = profile.lang
+        if match.group(3) or match.group(4):  # gap buttons: editors only
+            if not self._is_editor(sender, payload):
+                return Outcome()
+            return self.desk.action(payload, lang, sender.ref)  # type: ignore[union-attr]
         kind, arg = match.group(1), match.group(2)
         if payload == MENU:
             return Outcome([self._categories(lang)], replace=True)

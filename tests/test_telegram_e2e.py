@@ -14,7 +14,6 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.fakeapi import FakeBotApi
-from bot.store.people import People
 from bot.telegram.app import (
     GUARD,
     _post_init,
@@ -25,6 +24,7 @@ from bot.telegram.app import (
 from bot.telegram.polling import polling
 
 TOKEN = "123456:TEST-token-never-logged"
+EDITOR_ID = 777
 KHMER = re.compile("[\u1780-\u17ff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 # Names that stay in Latin script inside Khmer text (services as people see them).
@@ -49,9 +49,9 @@ async def running_bot(
     """
     async with FakeBotApi(TOKEN, **fake_options) as api:
         settings = Settings(**{**settings.__dict__, "token": TOKEN, "api_url": api.root,
-                               "secret": "test-secret"})
+                               "secret": "test-secret", "editors": frozenset({EDITOR_ID})})
         assistant = Assistant.open(settings)
-        conversation = Conversation(assistant, People(assistant.db, settings.secret))
+        conversation = Conversation.for_settings(assistant, settings)
         app = build_application(settings, conversation, request_timeout=request_timeout)
         if pace is not None:
             app.bot_data[GUARD].pace = pace
@@ -263,3 +263,59 @@ async def test_webhook_mode_answers_and_refuses_requests_without_the_secret(sett
             async with session.post(url, json={"update_id": 2}, headers={
                     "X-Telegram-Bot-Api-Secret-Token": "wrong"}) as response:
                 assert response.status == 403
+
+
+@pytest.mark.asyncio
+async def test_editor_closes_a_gap_and_the_next_user_gets_the_answer(settings):
+    async with running_bot(settings) as (api, assistant):
+        citizen = await api.user(1101, "Citizen", language_code="en")
+        editor = await api.user(EDITOR_ID, "Editor", language_code="en")
+        question = "where can I pay the visa money"
+        first = await api.ask(citizen, question)
+        assert first.text.startswith("Sorry") or first.text == "Did you mean:"
+        if first.text == "Did you mean:":
+            since = api.mark()
+            await api.press_button(citizen, first, text="None of these")
+            await api.wait_for(lambda s: s.method == "sendMessage", since=since)
+
+        since = api.mark()
+        await api.send_command(editor, "gaps")
+        [heading, gap] = await api.wait_for(2, since=since)
+        assert heading.text == "Most asked questions without an answer"
+        assert gap.text.startswith(f"“{question}”")
+        attach = next(d for d in gap.callback_data if d.endswith(":evisa-fees"))
+        since = api.mark()
+        await api.press_button(editor, gap, attach)
+        added = await api.wait_for(lambda s: s.method == "sendMessage", since=since)
+        assert added.text == ("Added. From now on this question is answered with "
+                              "“How much the e-Visa costs”.")
+
+        again = await api.ask(citizen, question)
+        assert again.text.startswith("How much the e-Visa costs")
+        assert assistant.db.execute(
+            "select action from revisions where entry_id = 'evisa-fees' order by id desc"
+        ).fetchone()[0] == "question-added"
+
+
+@pytest.mark.asyncio
+async def test_editor_commands_are_invisible_to_everyone_else(settings, caplog):
+    async with running_bot(settings) as (api, _):
+        stranger = await api.user(1102, "Stranger", language_code="en")
+        reply = await api.ask(stranger, "/gaps")
+        help_reply = await api.ask(stranger, "/help")
+        assert reply.text == help_reply.text  # the ordinary reply: nothing revealed
+        msg = await api.ask(stranger, "evisa fee")
+        await api.press_button(stranger, msg, "gd:0123456789", forge=True)
+        await api.wait_idle()
+        assert "refused editor action" in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_stats_sends_figures_and_a_chart(settings):
+    async with running_bot(settings) as (api, _):
+        editor = await api.user(EDITOR_ID, "Editor", language_code="km")
+        since = api.mark()
+        await api.send_command(editor, "stats")
+        [figures, chart] = await api.wait_for(2, since=since)
+        assert figures.text.startswith("ការប្រើប្រាស់")
+        assert chart.method == "sendPhoto" and "ពណ៌បៃតង" in chart.text

@@ -76,8 +76,14 @@ def _v3_journal(db: sqlite_utils.Database) -> None:
     db["updates_seen"].create_index(["at"])
 
 
+def _v4_gap_resolution(db: sqlite_utils.Database) -> None:
+    # An editor's decision on a gap (attached / dismissed) is kept apart from the outcome the
+    # person got, so usage figures stay true after gaps are closed.
+    db["queries"].add_column("resolution", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_knowledge, _v2_people, _v3_journal,
+    _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution,
 ]
 
 

@@ -50,7 +50,8 @@ def gaps(
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}")
     marks = ", ".join("?" for _ in GAP_STATUSES)
-    where = f"status in ({marks}) and coalesce(normalized, '') != ''"
+    where = (f"status in ({marks}) and coalesce(normalized, '') != '' "
+             "and resolution is null")
     params: list[object] = list(GAP_STATUSES)
     if since:
         where += " and at >= ?"
