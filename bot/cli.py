@@ -59,7 +59,10 @@ def _print_sweep(assistant: Assistant, rows) -> None:
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    try:
+        return Settings.from_env()
+    except ValueError as exc:  # a malformed variable, e.g. GOVBOT_STAFF_CHAT
+        raise click.ClickException(str(exc)) from exc
 
 
 def _assistant() -> Assistant:
@@ -183,7 +186,10 @@ def chat(lang: str, editor: bool) -> None:
       govbot chat --editor          # then /gaps or /stats
     """
     extra = frozenset({"console:local"}) if editor else frozenset()
-    conversation = Conversation.for_settings(_assistant(), _settings(), extra)
+    try:
+        conversation = Conversation.for_settings(_assistant(), _settings(), extra)
+    except ValueError as exc:  # e.g. a malformed GOVBOT_OFFICE_HOURS
+        raise click.ClickException(str(exc)) from exc
     sender = Sender("console:local", lang)
     interactive = sys.stdin.isatty()
 
@@ -239,25 +245,32 @@ def kb_validate(path: Path | None) -> None:
 @click.option("--editor", default="cli", show_default=True, help="Name recorded on revisions.")
 @click.option("--remove-editor-questions", is_flag=True,
               help="Drop the questions editors attached in Telegram (kept by default).")
-def kb_import(path: Path | None, editor: str, remove_editor_questions: bool) -> None:
+@click.option("--no-notify", is_flag=True,
+              help="Do not message subscribers about this import (e.g. a typo fix).")
+def kb_import(path: Path | None, editor: str, remove_editor_questions: bool,
+              no_notify: bool) -> None:
     """Validate, then apply all changes in one transaction (or none).
 
     PATH is a knowledge folder (default: knowledge/) or a CSV written by
     `govbot kb export --format csv`. Questions editors attached in Telegram are
-    kept and listed, unless --remove-editor-questions is given.
+    kept and listed, unless --remove-editor-questions is given. Subscribers of
+    the topics of new or changed answers get one message each, sent by the
+    running bot, unless --no-notify is given.
 
     \b
     Examples:
       govbot kb import knowledge/ --editor sokha
       govbot kb import reviewed.csv --editor dara
       govbot kb import --remove-editor-questions
+      govbot kb import --no-notify --editor sokha
     """
     settings = _settings()
     path = path or settings.knowledge_dir
     db = open_db(settings.db_path)
     try:
         result = import_knowledge(db, path, editor,
-                                  keep_editor_questions=not remove_editor_questions)
+                                  keep_editor_questions=not remove_editor_questions,
+                                  notify=not no_notify)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
     if result.summary is None:
@@ -277,6 +290,9 @@ def kb_import(path: Path | None, editor: str, remove_editor_questions: bool) -> 
             click.echo(f"  {label}: {entry_id}{detail}")
     if s.synonyms_changed:
         click.echo("  synonyms or menu categories changed")
+    if result.notified:
+        click.echo(f"  {result.notified} subscriber message(s) queued; the running bot sends "
+                   "them")
     for entry_id, count in s.kept_editor_questions.items():
         click.echo(f"  kept {count} editor question(s) on {entry_id}")
     for entry_id, count in s.dropped_editor_questions.items():
@@ -543,3 +559,71 @@ def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
                     s.entry.topic for s in answer.suggestions)
                 click.echo(f"MISS [{lang}] {answer.status} {answer.score:.0f} want="
                            f"{list(row.topics)} got={got}: {row.q}", err=True)
+
+
+@main.command()
+@click.option("--quick", is_flag=True,
+              help="Small sizes, one run each: checks the bench works; figures not worth quoting.")
+@click.option("--sizes", help="Synthetic knowledge-base sizes in variants, e.g. 1000,10000,100000.")
+@click.option("--sections", help="Comma-separated subset of: engine, scaling, e2e, cold.")
+@click.option("--runs", type=click.IntRange(1), help="Repeats per engine measurement.")
+@click.option("--rate", type=click.FloatRange(0), help="Questions/s offered in the paced "
+              "end-to-end run (default 300, issue 7's target; 0 skips it).")
+@click.option("--questions", "questions_path",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Labelled JSONL to ask (default tests/data/dev_questions.jsonl).")
+@click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path),
+              help="Also write the raw figures to this JSON file.")
+@click.option("--profile", "profile_dir", type=click.Path(path_type=Path),
+              help="Write py-spy profiles of the bot's end-to-end runs here (needs py-spy).")
+def bench(quick: bool, sizes: str | None, sections: str | None, runs: int | None,
+          rate: float | None, questions_path: Path | None, markdown: bool,
+          json_path: Path | None, profile_dir: Path | None) -> None:
+    """Speed, accuracy and memory next to difflib, rapidfuzz and BM25 (design.md §7).
+
+    \b
+    Examples:
+      govbot bench                       # the full run, a few minutes on 2 cores
+      govbot bench --quick --sizes 300,1000
+      govbot bench --sections engine,scaling --markdown
+    """
+    from bot.bench import SECTIONS, BenchOptions, render_markdown, render_text, run_bench
+
+    changes: dict[str, object] = {}
+    try:
+        if sizes:
+            chosen_sizes = tuple(int(s.replace("_", "")) for s in sizes.split(",") if s)
+            if any(size < 10 for size in chosen_sizes):
+                raise ValueError("each size must be at least 10")
+            changes["sizes"] = chosen_sizes
+        if sections:
+            chosen = tuple(s.strip() for s in sections.split(",") if s.strip())
+            unknown = set(chosen) - set(SECTIONS)
+            if unknown:
+                raise click.BadParameter(
+                    f"unknown section(s): {', '.join(sorted(unknown))}; "
+                    f"choose from {', '.join(SECTIONS)}", param_hint="--sections")
+            changes["sections"] = chosen
+    except ValueError as exc:
+        raise click.BadParameter(f"sizes must be whole numbers of variants ({exc})",
+                                 param_hint="--sizes") from exc
+    if runs:
+        changes["runs"] = runs
+    if rate is not None:
+        changes["rate"] = rate
+    if profile_dir:
+        changes["profile_dir"] = profile_dir
+    if questions_path:
+        changes["questions_path"] = questions_path
+    options = BenchOptions.quick(**changes) if quick else BenchOptions(**changes)  # type: ignore[arg-type]
+    try:
+        report = run_bench(options, lambda line: click.echo(f"… {line}", err=True))
+    except RuntimeError as exc:  # a missing optional extra, or the bot process failing
+        raise click.ClickException(str(exc)) from exc
+    report.command = " ".join(["govbot", *sys.argv[1:]])
+    click.echo(f"govbot bench on {report.machine}")
+    click.echo((render_markdown if markdown else render_text)(report.rows()))
+    if json_path:
+        json_path.write_text(json.dumps(report.to_json(), indent=2, default=str) + "\n",
+                             encoding="utf-8")

@@ -14,6 +14,7 @@ from dotenv import load_dotenv
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = "govbot.db"
+DEFAULT_OFFICE_HOURS = "Mon-Fri 08:00-17:00"
 
 
 def bundled_path(name: str) -> Path:
@@ -35,6 +36,10 @@ class Settings:
     retention_days: int = 90
     webhook_url: str = ""
     port: int = 8080
+    staff_chat: int | None = None  # the support team's group chat (handover); None: no handover
+    staff_lang: str = "km"  # the language of the bot's messages in the staff chat
+    office_hours: str = DEFAULT_OFFICE_HOURS  # Cambodia time; see bot/officehours.py
+    office_closed: str = ""  # days off, YYYY-MM-DD, comma-separated
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -46,6 +51,10 @@ class Settings:
             int(part) for part in environ.get("GOVBOT_EDITORS", "").split(",")
             if part.strip().lstrip("-").isdigit()
         )
+        staff_chat = environ.get("GOVBOT_STAFF_CHAT", "").strip()
+        if staff_chat and not staff_chat.lstrip("-").isdigit():
+            raise ValueError(f"GOVBOT_STAFF_CHAT must be a chat id such as -1001234567890, "
+                             f"not {staff_chat!r}")
         return cls(
             token=environ.get("TELEGRAM_BOT_TOKEN", ""),
             api_url=environ.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
@@ -57,4 +66,8 @@ class Settings:
             retention_days=int(environ.get("GOVBOT_RETENTION_DAYS", "90") or 90),
             webhook_url=environ.get("WEBHOOK_URL", ""),
             port=int(environ.get("PORT", "8080") or 8080),
+            staff_chat=int(staff_chat) if staff_chat else None,
+            staff_lang="en" if environ.get("GOVBOT_STAFF_LANG", "").strip() == "en" else "km",
+            office_hours=environ.get("GOVBOT_OFFICE_HOURS", "").strip() or DEFAULT_OFFICE_HOURS,
+            office_closed=environ.get("GOVBOT_OFFICE_CLOSED", "").strip(),
         )

@@ -61,6 +61,8 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
         for button in row:
             if button.url:
                 lines.append(f"  {button.label}: {button.url}")
+            elif button.start:
+                lines.append(f"  {button.label}: /start {button.start}")
             else:
                 actions.append(button)
                 lines.append(f"  [{len(actions)}] {button.label}")
@@ -94,11 +96,23 @@ def run_chat(
         else:
             outcome = conversation.text(sender, message)
         write(_render_outcome(outcome, buttons))
+        if conversation.subscriptions is not None:
+            for reply in conversation.subscriptions.take_for(sender.reach):
+                write(_render_outcome(Outcome([reply]), buttons, "update message for you"))
 
 
-def _render_outcome(outcome: Outcome, buttons: list[Button]) -> str:
-    """Text of every reply; `buttons` becomes the last reply's numbered actions."""
+def _render_outcome(outcome: Outcome, buttons: list[Button], heading: str = "") -> str:
+    """Text of every reply; `buttons` becomes the last reply's numbered actions.
+
+    Messages for other chats (the staff chat, a person staff answer) are shown as what would
+    be sent there: the terminal reaches no other chat.
+    """
     parts = [f"({outcome.notice})"] if outcome.notice else []
+    for delivery in outcome.deliveries:
+        text, _actions = render(delivery.reply)
+        parts.append(f"--- would be sent to {delivery.to} ---\n{text}\n---")
+    if heading:
+        parts.append(f"--- {heading} ---")
     for reply in outcome.replies:
         text, actions = render(reply)
         parts.append(text)

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+from collections.abc import Callable
 
 from bot.assistant import ANSWER, Answer, Assistant
 from bot.config import Settings
 from bot.editing import EditorDesk
 from bot.engine.decide import SUGGEST
 from bot.engine.normalize import detect_language
-from bot.i18n import _, format_day, gettext
+from bot.handover import Handover
+from bot.i18n import LANGUAGE_NAMES, _, format_day, gettext
 from bot.model import Entry
+from bot.officehours import OfficeHours
 from bot.replies import (
     HTML,
     NOTE,
@@ -25,12 +29,15 @@ from bot.replies import (
     TITLE,
     Block,
     Button,
+    Delivery,
     InlineResult,
     Outcome,
     Reply,
     Sender,
 )
+from bot.store.outbox import Notification
 from bot.store.people import People, Profile
+from bot.subscriptions import Subscriptions
 from bot.topics import TOPIC_NAMES
 
 log = logging.getLogger(__name__)
@@ -38,13 +45,15 @@ log = logging.getLogger(__name__)
 # Button actions. Each fits Telegram's 64-byte callback limit: ids are ≤ 48 characters.
 SHOW, CATEGORY, TOPIC, LANGUAGE, FEEDBACK_UP, FEEDBACK_DOWN = "e:", "c:", "t:", "l:", "f+:", "f-:"
 MENU, NONE_OF_THESE, FORGET_YES, FORGET_NO = "m", "n", "x:yes", "x:no"
+# Handover: send my last question (h), end my request (hx), staff: close request N (hc:N).
+# Subscriptions: subscribe (s+:topic), unsubscribe from a notification (s-:) or the list (sx:).
 _ACTION_RE = re.compile(
-    r"^(?:(e|c|t|l|f\+|f-):([a-z0-9-]{1,48})|m|n|x:yes|x:no"
-    r"|(ga):[0-9a-f]{10}:[a-z0-9-]{1,48}|(gd):[0-9a-f]{10})$"
+    r"^(?:(e|c|t|l|f\+|f-|s\+|s-|sx):([a-z0-9-]{1,48})|m|n|x:yes|x:no|h|hx"
+    r"|(ga):[0-9a-f]{10}:[a-z0-9-]{1,48}|(gd):[0-9a-f]{10}|(hc):([0-9]{1,12}))$"
 )
-EDITOR_COMMANDS = frozenset({"gaps", "stats", "entry", "reload"})
+EDITOR_COMMANDS = frozenset({"gaps", "stats", "entry", "reload", "chatid"})
+CONTACT_ENTRY = "contact-human"
 
-LANGUAGE_NAMES = {"km": "ភាសាខ្មែរ", "en": "English"}
 MAX_TOPIC_ENTRIES = 10
 
 
@@ -72,24 +81,40 @@ class Conversation:
         retention_days: int = 90,
         editors: frozenset[str] = frozenset(),
         desk: EditorDesk | None = None,
+        handover: Handover | None = None,
+        subscriptions: Subscriptions | None = None,
     ) -> None:
         self.assistant = assistant
         self.people = people
         self.retention_days = retention_days
         self.editors = editors
         self.desk = desk
+        self.handover = handover
+        self.subscriptions = subscriptions
 
     @classmethod
     def for_settings(
         cls, assistant: Assistant, settings: Settings, extra_editors: frozenset[str] = frozenset()
     ) -> Conversation:
         """The conversation as configured: Telegram editors from GOVBOT_EDITORS (plus any
-        channel references given, e.g. the local terminal), retention, secret."""
+        channel references given, e.g. the local terminal), retention, secret, the staff chat
+        and its office hours (a ValueError names a malformed GOVBOT_OFFICE_HOURS), and
+        subscriptions."""
         editors = frozenset(f"tg:{user_id}" for user_id in settings.editors) | extra_editors
+        people = People(assistant.db, settings.secret)
+        hours = OfficeHours.parse(settings.office_hours, settings.office_closed)
+        staff_chat = f"tg:{settings.staff_chat}" if settings.staff_chat else None
         return cls(
-            assistant, People(assistant.db, settings.secret), settings.retention_days,
+            assistant, people, settings.retention_days,
             editors=editors, desk=EditorDesk(assistant, settings.knowledge_dir),
+            handover=Handover(assistant, people, staff_chat, hours, settings.staff_lang),
+            subscriptions=Subscriptions(assistant),
         )
+
+    @property
+    def can_hand_over(self) -> bool:
+        """True when questions can go to a staff chat."""
+        return self.handover is not None and self.handover.available
 
     def _is_editor(self, sender: Sender, what: str) -> bool:
         """Editors only; every refused attempt is logged (by pseudonym, never the raw id)."""
@@ -116,7 +141,7 @@ class Conversation:
         profile = self._seen(self.profile(sender))
         entry = self._current_entry(clean(payload)) if payload else None
         if entry is not None:
-            return Outcome([self.entry_reply(entry, profile.lang)])
+            return Outcome([self.entry_reply(entry, profile.lang, personal=sender.private)])
         return Outcome([self._welcome(profile.lang)])
 
     def command(self, sender: Sender, name: str, args: str = "") -> Outcome:
@@ -125,7 +150,17 @@ class Conversation:
             return self.start(sender, args.strip())
         profile = self._seen(self.profile(sender))
         lang = profile.lang
+        if name != "human" and self.can_hand_over and sender.private:
+            try:  # another command: the person no longer means to write to staff
+                self.handover.cancel_prompt(profile)  # type: ignore[union-attr]
+            except sqlite3.Error as exc:
+                log.warning("could not cancel a /human prompt: %s", exc)
         if name in EDITOR_COMMANDS and self._is_editor(sender, "/" + name):
+            if name == "chatid":  # setting up the staff chat: its id, from inside it
+                chat = (sender.chat or sender.ref).partition(":")[2]
+                return Outcome([Reply((_text(lang, _(
+                    "This chat's id is {id}. To make it the staff chat, set "
+                    "GOVBOT_STAFF_CHAT={id} and restart the bot."), id=chat),))])
             return self.desk.command(name, args, lang, sender.ref)  # type: ignore[union-attr]
         if name == "menu":
             return Outcome([self._categories(lang)])
@@ -138,26 +173,57 @@ class Conversation:
                 (Button(gettext(lang, _("Yes, delete")), FORGET_YES),
                  Button(gettext(lang, _("Cancel")), FORGET_NO)),
             ))])
+        if name == "human":
+            return self._human(sender, profile)
+        if name == "subscriptions" and self.subscriptions is not None:
+            if not sender.private:
+                return self._private_only(lang)
+            subscriptions = self.subscriptions
+            return self._safely(lang, lambda: Outcome([subscriptions.listing(profile)]))
         return Outcome([self._help(lang)])
 
-    def text(self, sender: Sender, text: str) -> Outcome:
-        """A question typed by the user."""
+    def text(self, sender: Sender, text: str, reply_to: str | None = None) -> Outcome:
+        """A question typed by the user; `reply_to` is the bot's message it replies to, if any.
+
+        In the staff chat, a reply to a request is an answer for the person who asked; a person
+        with an open request to staff writes to them, not to the bot.
+        """
         text = clean(text)
+        handover = self.handover
+        if handover is not None and handover.is_staff_chat(sender.chat):
+            relayed = self._safely(handover.staff_lang,
+                                   lambda: handover.staff_text(sender, text, reply_to))
+            if relayed is not None:
+                return relayed
         profile = self.profile(sender)
         if not profile.lang_chosen and detect_language(text) == "km":
             profile.lang = "km"  # writing Khmer is the clearest language choice there is
         self._seen(profile)
+        if handover is not None and handover.available and sender.private:
+            relayed = self._safely(profile.lang,
+                                   lambda: handover.person_text(profile, sender, text))
+            if relayed is not None:
+                return relayed
         answer = self.assistant.ask(text, profile.lang)
         entry_id = answer.entry.id if answer.entry else None
         self.people.log_query(profile.user_hash, profile.lang, text, answer.status, entry_id,
                               answer.score)
-        return Outcome([self.reply_for(answer)])
+        if entry_id == CONTACT_ENTRY and self.can_hand_over and sender.private:
+            return self._human(sender, profile)  # "can I talk to a person?": yes, here
+        return Outcome([self.reply_for(answer, sender)])
 
     def action(self, sender: Sender, payload: str) -> Outcome:
         """A button press. Malformed or forged payloads are ignored without a word."""
         match = _ACTION_RE.match(payload or "")
         if not match:
             return Outcome()
+        handover, subscriptions = self.handover, self.subscriptions
+        if match.group(5):  # close a request: from the staff chat only (checked there)
+            if handover is None:
+                return Outcome()
+            case_id = int(match.group(6))
+            return self._safely(handover.staff_lang,
+                                lambda: handover.staff_close(sender, case_id))
         profile = self.profile(sender)
         lang = profile.lang
         if match.group(3) or match.group(4):  # gap buttons: editors only
@@ -169,7 +235,24 @@ class Conversation:
             return Outcome([self._categories(lang)], replace=True)
         if payload == NONE_OF_THESE:
             self.people.mark_rejected(profile.user_hash)
-            return Outcome([self._fallback(lang)])
+            return Outcome([self._fallback(lang, personal=sender.private)])
+        if payload == "h":
+            if handover is None or not handover.available:
+                return Outcome([self._contact(lang)])
+            if not sender.private:
+                return self._private_only(lang)
+            return self._safely(lang, lambda: handover.send_last(profile, sender))
+        if payload == "hx":
+            if handover is None or not sender.private:
+                return Outcome()
+            return self._safely(lang, lambda: handover.end(profile))
+        if kind in ("s+", "s-", "sx") and subscriptions is not None:
+            if not sender.private:
+                return self._private_only(lang)
+            if kind == "s+":
+                return self._safely(lang, lambda: subscriptions.subscribe(profile, sender, arg))
+            return self._safely(lang, lambda: subscriptions.unsubscribe(profile, arg,
+                                                                        from_list=kind == "sx"))
         if payload == FORGET_YES:
             self.people.forget(profile.user_hash)
             return Outcome([Reply((_text(lang, FORGOTTEN),))])
@@ -193,11 +276,17 @@ class Conversation:
             if entry is None:
                 return Outcome([Reply((_text(lang, _(
                     "That answer is no longer available. Please ask your question again.")),))])
-            return Outcome([self.entry_reply(entry, lang)])
+            return Outcome([self.entry_reply(entry, lang, personal=sender.private)])
         return Outcome()
 
-    def unsupported(self, sender: Sender) -> Outcome:
-        """A sticker, photo, voice message, location…"""
+    def unsupported(self, sender: Sender, reply_to: str | None = None) -> Outcome:
+        """A sticker, photo, voice message, location… (in a group: only replies to the bot's
+        messages reach this, and only the staff chat gets an answer)."""
+        handover = self.handover
+        if handover is not None and handover.is_staff_chat(sender.chat):
+            return self._safely(handover.staff_lang, lambda: handover.staff_other(reply_to))
+        if not sender.private:
+            return Outcome()
         lang = self.profile(sender).lang
         return Outcome([Reply((_text(lang, _(
             "I can only read text questions. Please type your question.")),))])
@@ -230,28 +319,57 @@ class Conversation:
             ))
         return results
 
+    # -- reports from the channel about deliveries ---------------------------------------------
+
+    def delivered(self, delivery: Delivery, messages: list[str]) -> None:
+        """The channel sent `delivery` as `messages` (their references in the target chat)."""
+        if self.handover is not None:
+            try:
+                self.handover.delivered(delivery, messages)
+            except sqlite3.Error as exc:
+                log.error("could not record the messages of request #%s: %s", delivery.case,
+                          exc)
+
+    def undelivered(self, delivery: Delivery, outcome: Outcome) -> Outcome:
+        """The target chat refused `delivery`: what the sender gets instead of `outcome`."""
+        if self.handover is None:
+            return outcome
+        handover = self.handover
+        return self._safely(handover.staff_lang,
+                            lambda: handover.undelivered(delivery, outcome))
+
+    def notification(self, notification: Notification) -> Reply | None:
+        """The message for a subscriber (None: nothing in it is still relevant)."""
+        if self.subscriptions is None:
+            return None
+        return self.subscriptions.compose(notification)
+
     # -- replies -------------------------------------------------------------------------------
 
-    def reply_for(self, answer: Answer) -> Reply:
-        """The reply to a question, from the assistant's decision."""
+    def reply_for(self, answer: Answer, sender: Sender | None = None) -> Reply:
+        """The reply to a question, from the assistant's decision. With the `sender` of a
+        private chat, personal buttons (updates, asking a person) are offered too."""
+        personal = sender is not None and sender.private
         if answer.status == ANSWER and answer.entry is not None:
             return self.entry_reply(answer.entry, answer.lang,
-                                    related=[s.entry for s in answer.suggestions])
+                                    related=[s.entry for s in answer.suggestions],
+                                    personal=personal)
         if answer.status == SUGGEST:
             rows = [(Button(s.entry.text(answer.lang).title, SHOW + s.entry.id),)
                     for s in answer.suggestions]
             rows.append((Button(gettext(answer.lang, _("None of these")), NONE_OF_THESE),))
             return Reply((_text(answer.lang, _("Did you mean:")),), tuple(rows))
-        return self._fallback(answer.lang)
+        return self._fallback(answer.lang, personal=personal)
 
     def entry_reply(
         self, entry: Entry, lang: str, related: list[Entry] | None = None,
-        shareable: bool = False,
+        shareable: bool = False, personal: bool = False,
     ) -> Reply:
         """An entry as an answer: title, text, source and review date, links, feedback, related.
 
         `shareable` replies (inline mode) carry only link buttons: they live in other people's
-        chats, where our action buttons would mean nothing.
+        chats, where our action buttons would mean nothing. `personal` replies (a private chat)
+        add "Notify me about updates" under topics people can follow.
         """
         text = entry.text(lang)
         blocks = [Block(TITLE, text.title), Block(HTML, text.answer.strip())]
@@ -275,6 +393,10 @@ class Conversation:
             related = [entries[r] for r in entry.related if r in entries][:3]
         rows.extend((Button(r.text(lang).title, SHOW + r.id),) for r in related
                     if self._current_entry(r.id) is not None)
+        if personal and self.subscriptions is not None:
+            notify = self.subscriptions.button(entry, lang)
+            if notify is not None:
+                rows.append((notify,))
         return Reply(tuple(blocks), tuple(rows))
 
     def _welcome(self, lang: str) -> Reply:
@@ -287,12 +409,43 @@ class Conversation:
     def _help(self, lang: str) -> Reply:
         return Reply((_text(lang, HELP),), ((Button(gettext(lang, _("Browse topics")), MENU),),))
 
-    def _fallback(self, lang: str) -> Reply:
+    def _fallback(self, lang: str, personal: bool = False) -> Reply:
         rows = [(Button(gettext(lang, _("Browse topics")), MENU),)]
-        contact = self._current_entry("contact-human")
-        if contact is not None:
+        contact = self._current_entry(CONTACT_ENTRY)
+        if personal and self.can_hand_over:
+            rows.append((Button(gettext(lang, _("🙋 Ask a person")), "h"),))
+        elif contact is not None:
             rows.append((Button(gettext(lang, _("How to reach a person")), SHOW + contact.id),))
         return Reply((_text(lang, FALLBACK),), tuple(rows))
+
+    def _contact(self, lang: str) -> Reply:
+        """How to reach the service's people without a staff chat: the contact entry."""
+        contact = self._current_entry(CONTACT_ENTRY)
+        return self.entry_reply(contact, lang) if contact is not None else self._help(lang)
+
+    def _human(self, sender: Sender, profile: Profile) -> Outcome:
+        """/human, or asking for a person: the staff chat when there is one, else the official
+        contacts."""
+        lang = profile.lang
+        handover = self.handover
+        if handover is None or not handover.available:
+            return Outcome([self._contact(lang)])
+        if not sender.private:
+            return self._private_only(lang)
+        return self._safely(lang, lambda: handover.request(profile))
+
+    def _private_only(self, lang: str) -> Outcome:
+        return Outcome([Reply((_text(lang, _(
+            "Please write to me in a private chat to do this.")),))])
+
+    def _safely(self, lang: str, call: Callable[[], Outcome | None]) -> Outcome | None:
+        """Run a step that must write to the database; if it cannot, say so honestly."""
+        try:
+            return call()
+        except sqlite3.Error as exc:
+            log.error("a request to staff or a subscription failed: %s", exc)
+            return Outcome([Reply((_text(lang, _(
+                "Sorry, that did not work just now. Please try again in a few minutes.")),))])
 
     def _language_choice(self, lang: str) -> Reply:
         return Reply((_text(lang, _("Choose your language:")),), (
@@ -359,6 +512,8 @@ WELCOME = _(
 HELP = _(
     "Type a question in Khmer or English, for example \"How do I apply for an e-Visa?\".\n\n"
     "/menu – browse topics\n"
+    "/human – write to the support team\n"
+    "/subscriptions – the topics you get updates about\n"
     "/language – ភាសាខ្មែរ / English\n"
     "/privacy – what this bot stores about you\n"
     "/forget – delete what this bot stores about you\n\n"
@@ -368,12 +523,14 @@ HELP = _(
 PRIVACY = _(
     "What this bot stores: a coded number instead of your Telegram account (not your name, "
     "username or phone number), your language, the questions you ask and your 👍/👎, so that "
-    "answers can be improved. Questions are deleted after {days} days. Send /forget to delete "
-    "everything about you now."
+    "answers can be improved. Questions are deleted after {days} days. If you subscribe to "
+    "updates or write to the support team, it also keeps the number of your chat with it, to "
+    "send you messages, until you unsubscribe and your request is closed. Send /forget to "
+    "delete everything about you now."
 )
 FORGET_CONFIRM = _(
-    "This deletes your language choice, your questions and your feedback from this bot. "
-    "Delete everything?"
+    "This deletes your language choice, your questions, your feedback, your subscriptions and "
+    "your requests to the support team from this bot. Delete everything?"
 )
 FORGOTTEN = _("Done: everything this bot stored about you has been deleted.")
 FALLBACK = _(

@@ -16,10 +16,11 @@ from pathlib import Path
 from bot.assistant import Assistant
 from bot.chart import outcome_chart
 from bot.engine.normalize import detect_language, normalize
-from bot.i18n import _, format_day, gettext
+from bot.i18n import _, format_day, format_duration, gettext
 from bot.kb.importer import import_knowledge
 from bot.model import EntryText, Question
 from bot.replies import HTML, NOTE, TEXT, TITLE, Block, Button, Outcome, Reply
+from bot.store import handovers, outbox
 from bot.store.gaps import Gap, gaps
 from bot.store.knowledge import read_entry
 from bot.store.revisions import history, save_entry
@@ -49,7 +50,7 @@ class EditorDesk:
         return self.assistant.db
 
     def command(self, name: str, args: str, lang: str, editor: str) -> Outcome | None:
-        """/gaps, /stats, /entry <id>, /reload; None for any other command."""
+        """/gaps, /stats, /entry <id>, /reload [quiet]; None for any other command."""
         if name == "gaps":
             return self.gap_list(lang)
         if name == "stats":
@@ -57,7 +58,7 @@ class EditorDesk:
         if name == "entry":
             return self.entry(args.strip(), lang)
         if name == "reload":
-            return self.reload(lang, editor)
+            return self.reload(lang, editor, notify=args.strip().lower() != "quiet")
         return None
 
     def gap_list(self, lang: str) -> Outcome:
@@ -153,6 +154,7 @@ class EditorDesk:
         if top_gaps:
             lines.append(gettext(lang, _("Top unanswered: {gaps}"),
                                  gaps="; ".join(f"“{g.text}” ({g.count})" for g in top_gaps)))
+        lines.extend(self._people_lines(lang))
         chart = outcome_chart(per_day(self.db, 30, snapshot.built_on))
         return Outcome([
             Reply((Block(TITLE, gettext(lang, _("Usage"))), Block(TEXT, "\n\n".join(lines)))),
@@ -160,6 +162,32 @@ class EditorDesk:
                 "Questions per day, last 30 days: green answered, amber suggested, red not "
                 "answered."))),), image=chart),
         ])
+
+    def _people_lines(self, lang: str) -> list[str]:
+        """Requests to staff (opened, answered, closed, response time) and subscriptions."""
+        lines = []
+        waiting = 0
+        for days in (7, 30):
+            f = handovers.figures(self.db, days)
+            waiting = f.waiting
+            if not f.opened:
+                lines.append(gettext(lang, _("Requests to staff, last {days} days: none."),
+                                     days=days))
+                continue
+            median = (format_duration(f.median_response, lang)
+                      if f.median_response is not None else "–")
+            lines.append(gettext(lang, _(
+                "Requests to staff, last {days} days: {opened} opened, {answered} answered, "
+                "{closed} closed; median time to the first answer: {median}."), days=days,
+                opened=f.opened, answered=f.answered, closed=f.closed, median=median))
+        if waiting:
+            lines.append(gettext(lang, _("Waiting for a first answer now: {count}."),
+                                 count=waiting))
+        queued = outbox.counts(self.db).get(outbox.PENDING, 0)
+        lines.append(gettext(lang, _(
+            "Subscribers: {count}; update messages waiting to be sent: {queued}."),
+            count=outbox.subscriber_count(self.db), queued=queued))
+        return lines
 
     def entry(self, entry_id: str, lang: str) -> Outcome:
         entry = self.assistant.snapshot.entries.get(entry_id)
@@ -180,9 +208,9 @@ class EditorDesk:
                             + ("\n" + revisions if revisions else "")))
         return Outcome([Reply(tuple(blocks))])
 
-    def reload(self, lang: str, editor: str) -> Outcome:
+    def reload(self, lang: str, editor: str, notify: bool = True) -> Outcome:
         try:
-            result = import_knowledge(self.db, self.knowledge_dir, editor)
+            result = import_knowledge(self.db, self.knowledge_dir, editor, notify=notify)
         except FileNotFoundError as exc:
             return Outcome([Reply((Block(TEXT, str(exc)),))])
         if result.summary is None:
@@ -191,7 +219,12 @@ class EditorDesk:
                 "`govbot kb validate` to see them."), count=len(result.validated.errors))),))])
         s = result.summary
         self.assistant.refresh()
-        return Outcome([Reply((Block(TEXT, gettext(lang, _(
+        blocks = [Block(TEXT, gettext(lang, _(
             "Reloaded: {added} added, {changed} changed, {removed} removed; knowledge version "
             "{version}."), added=len(s.added), changed=len(s.changed), removed=len(s.removed),
-            version=s.version)),))])
+            version=s.version))]
+        if result.notified:
+            blocks.append(Block(NOTE, gettext(lang, _(
+                "{count} subscriber(s) will get a message about what changed."),
+                count=result.notified)))
+        return Outcome([Reply(tuple(blocks))])

@@ -8,15 +8,16 @@ emits ASCII digits).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
-from babel.dates import format_date
+from babel.dates import format_date, format_timedelta
 from babel.support import NullTranslations, Translations
 
 from bot.config import bundled_path
 
 LANGUAGES: tuple[str, ...] = ("km", "en")
+LANGUAGE_NAMES: dict[str, str] = {"km": "ភាសាខ្មែរ", "en": "English"}
 DOMAIN = "messages"
 _KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
@@ -48,3 +49,10 @@ def format_day(day: date, lang: str) -> str:
     text = format_date(day, "long", locale=lang)
     return khmer_digits(text) if lang == "km" else text
 
+
+
+def format_duration(length: timedelta, lang: str) -> str:
+    """A rounded length of time: "2 hours" / "២ ម៉ោង" (at least one minute)."""
+    length = max(length, timedelta(minutes=1))
+    text = format_timedelta(length, locale=lang)
+    return khmer_digits(text) if lang == "km" else text

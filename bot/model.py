@@ -26,6 +26,11 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "help": ("about-bot", "privacy", "contact", "greeting"),
 }
 TOPIC_SLUGS: frozenset[str] = frozenset(t for group in TOPICS.values() for t in group)
+# Categories whose answers people can subscribe to ("Notify me about updates").
+SUBSCRIBABLE_CATEGORIES: frozenset[str] = frozenset(
+    {"training", "services", "visitors", "business"})
+SUBSCRIBABLE_TOPICS: frozenset[str] = frozenset(
+    t for category in SUBSCRIBABLE_CATEGORIES for t in TOPICS[category])
 
 ORIGINS: tuple[str, ...] = ("curated", "editor", "learned")
 
@@ -62,6 +67,8 @@ class Entry:
     expires: date | None = None
     related: tuple[str, ...] = ()
     status: str = "published"
+    opens: date | None = None  # optional: when applications open (subscribers are reminded)
+    deadline: date | None = None  # optional: the last day to apply (subscribers are reminded)
 
     def text(self, lang: str) -> EntryText:
         """The entry in `lang`, or in the other language when that one is missing (drafts)."""
@@ -73,7 +80,15 @@ class Entry:
 
 
 def entry_to_dict(entry: Entry) -> dict[str, object]:
-    """The JSON-able form used for revisions and exports; `entry_from_dict` reverses it exactly."""
+    """The JSON-able form used for revisions and exports; `entry_from_dict` reverses it exactly.
+
+    The optional `opens` and `deadline` dates appear only when set.
+    """
+    dates = {
+        name: value.isoformat()
+        for name, value in (("opens", entry.opens), ("deadline", entry.deadline))
+        if value is not None
+    }
     return {
         "id": entry.id,
         "topic": entry.topic,
@@ -85,6 +100,7 @@ def entry_to_dict(entry: Entry) -> dict[str, object]:
         "reviewed": entry.reviewed.isoformat() if entry.reviewed else None,
         "expires": entry.expires.isoformat() if entry.expires else None,
         "related": list(entry.related),
+        **dates,
         **{
             lang: {
                 "title": text.title,
@@ -133,4 +149,6 @@ def entry_from_dict(data: dict) -> Entry:
         expires=as_date(data.get("expires")),
         related=tuple(data.get("related") or ()),
         status=str(data.get("status") or "published"),
+        opens=as_date(data.get("opens")),
+        deadline=as_date(data.get("deadline")),
     )

@@ -40,19 +40,23 @@ async def running_bot(
     webhook: bool = False,
     request_timeout: float | None = None,
     pace: float | None = None,
+    app_options: dict | None = None,
     **fake_options,
 ):
     """Fake API + the bot's Application, polling (or webhook) until the block ends.
 
     `request_timeout` shortens PTB's timeouts (to meet hanging servers quickly); `pace` sets
-    the flood guard's seconds per message for a flooding user.
+    the flood guard's seconds per message for a flooding user; `app_options` go to
+    `build_application` (rate limits and the announcement job, for the broadcast tests).
+    The settings' staff chat, office hours and the rest are kept.
     """
     async with FakeBotApi(TOKEN, **fake_options) as api:
         settings = Settings(**{**settings.__dict__, "token": TOKEN, "api_url": api.root,
                                "secret": "test-secret", "editors": frozenset({EDITOR_ID})})
         assistant = Assistant.open(settings)
         conversation = Conversation.for_settings(assistant, settings)
-        app = build_application(settings, conversation, request_timeout=request_timeout)
+        app = build_application(settings, conversation, request_timeout=request_timeout,
+                                **(app_options or {}))
         if pace is not None:
             app.bot_data[GUARD].pace = pace
         await app.initialize()
@@ -221,7 +225,8 @@ async def test_commands_are_listed_in_both_languages(settings):
     async with running_bot(settings) as (api, _):
         en = api.commands_for("default", "")
         km = api.commands_for("default", "km")
-        assert [c["command"] for c in en] == ["menu", "language", "help", "privacy", "forget"]
+        assert [c["command"] for c in en] == ["menu", "language", "help", "privacy", "forget",
+                                              "human", "subscriptions"]
         assert en[0]["description"] == "Browse topics"
         assert km[0]["description"] == "មើលប្រធានបទ"
 

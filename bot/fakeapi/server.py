@@ -1415,8 +1415,13 @@ class FakeBotApi:
         username: str | None = None,
         *,
         last_name: str | None = None,
+        started: bool = False,
     ) -> FakeUser:
-        """Create (or replace) a Telegram user. The bot does not know them until they write."""
+        """Create (or replace) a Telegram user. The bot does not know them until they write.
+
+        ``started=True``: as if the user had written to the bot before (the bot may message
+        them), without creating an update — for setting up thousands of known users at once.
+        """
         user = FakeUser(
             id=id,
             first_name=first_name,
@@ -1428,6 +1433,9 @@ class FakeBotApi:
         chat = self.chats.get(id)
         if chat is not None:
             chat.user = user
+        if started:
+            self._private(user).started = True
+            self._known_users.add(id)
         return user
 
     async def private_chat(self, user: UserRef) -> FakeChat:

@@ -31,7 +31,7 @@ COLUMNS: tuple[str, ...] = (
     "id", "category", "topic", "status", "reviewed", "expires",
     "en_title", "km_title", "en_answer", "km_answer",
     "en_questions", "km_questions", "en_editor_questions", "km_editor_questions",
-    "official_url", "sources", "audience", "related",
+    "official_url", "sources", "audience", "related", "opens", "deadline",
 )
 REQUIRED_COLUMNS = frozenset({"id", "category", "topic"})
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -54,6 +54,8 @@ def entry_row(entry: Entry) -> dict[str, str]:
         "status": entry.status,
         "reviewed": entry.reviewed.isoformat() if entry.reviewed else "",
         "expires": entry.expires.isoformat() if entry.expires else "",
+        "opens": entry.opens.isoformat() if entry.opens else "",
+        "deadline": entry.deadline.isoformat() if entry.deadline else "",
         "official_url": entry.official_url or "",
         "sources": _lines(entry.sources),
         "audience": ", ".join(entry.audience),
@@ -135,6 +137,9 @@ def _row_data(row: dict[str, str]) -> tuple[dict[str, object], dict[str, int]]:
     }
     if get["status"].strip():
         data["status"] = get["status"].strip()
+    for name in ("opens", "deadline"):
+        if get[name].strip():
+            data[name] = _date(get[name])
     curated: dict[str, int] = {}
     for lang in LANGS:
         cells = [get[f"{lang}_{part}"] for part in

@@ -126,6 +126,10 @@ def entry_yaml(entry: Entry) -> str:
     lines += [
         f"reviewed: {entry.reviewed.isoformat() if entry.reviewed else 'null'}",
         f"expires: {entry.expires.isoformat() if entry.expires else 'null'}",
+    ]
+    lines += [f"{name}: {value.isoformat()}"
+              for name, value in (("opens", entry.opens), ("deadline", entry.deadline)) if value]
+    lines += [
         f"related: {_flow_list(entry.related)}",
     ]
     for lang in LANGS[::-1]:  # en, then km: the order editors are used to

@@ -18,6 +18,7 @@ from bot.kb.files import read_folder
 from bot.kb.validate import Validated, validate
 from bot.model import Entry, EntryText
 from bot.store.knowledge import ChangeSummary, apply_changes, read_categories
+from bot.store.outbox import announce_version
 
 
 @dataclass
@@ -26,6 +27,7 @@ class ImportResult:
 
     validated: Validated
     summary: ChangeSummary | None
+    notified: int = 0  # messages queued for subscribers of what changed
 
 
 def is_csv(path: Path) -> bool:
@@ -57,12 +59,15 @@ def _curated_only(entry: Entry) -> Entry:
 
 
 def import_knowledge(
-    db: sqlite_utils.Database, path: Path, editor: str, *, keep_editor_questions: bool = True
+    db: sqlite_utils.Database, path: Path, editor: str, *, keep_editor_questions: bool = True,
+    notify: bool = True,
 ) -> ImportResult:
     """Validate `path`; when it has no errors, make the store match it in one transaction.
 
     Questions editors attached in Telegram are kept (and counted in the summary) unless
     `keep_editor_questions` is False. A CSV leaves the store's synonyms and categories alone.
+    With `notify`, subscribers of the topics of new or changed entries get one message each,
+    queued in the outbox in the same transaction (sent by the running bot).
     """
     csv_source = is_csv(path)
     validated = load_knowledge(path, read_categories(db) if csv_source else None)
@@ -70,9 +75,13 @@ def import_knowledge(
         return ImportResult(validated, None)
     entries = validated.entries if keep_editor_questions else [
         _curated_only(e) for e in validated.entries]
-    summary = apply_changes(
-        db, entries, None if csv_source else validated.synonyms, editor,
-        categories=None if csv_source else validated.categories,
-        keep_editor_questions=keep_editor_questions,
-    )
-    return ImportResult(validated, summary)
+    notified = 0
+    with db.atomic():
+        summary = apply_changes(
+            db, entries, None if csv_source else validated.synonyms, editor,
+            categories=None if csv_source else validated.categories,
+            keep_editor_questions=keep_editor_questions,
+        )
+        if notify and (summary.added or summary.changed):
+            notified = announce_version(db, summary.version)
+    return ImportResult(validated, summary, notified)

@@ -22,7 +22,7 @@ AUDIENCES = frozenset({"citizen", "visitor", "business", "student", "official"})
 STATUSES = frozenset({"published", "draft"})
 ENTRY_FIELDS = frozenset(
     {"id", "topic", "category", "audience", "official_url", "sources", "reviewed", "expires",
-     "related", "status", *LANGS}
+     "related", "status", "opens", "deadline", *LANGS}
 )
 TEXT_FIELDS = frozenset({"title", "answer", "questions"})
 MAX_ANSWER = 3500
@@ -157,9 +157,13 @@ class _EntryChecker:
         elif reviewed + REVIEW_EVERY < self.today:
             self.add("reviewed", f"last checked {reviewed}: over 6 months ago, check it again",
                      "warning")
-        expires = data.get("expires")
-        if expires is not None and not isinstance(expires, date):
-            self.add("expires", "must be a date as YYYY-MM-DD, or left out")
+        for name in ("expires", "opens", "deadline"):
+            value = data.get(name)
+            if value is not None and not isinstance(value, date):
+                self.add(name, "must be a date as YYYY-MM-DD, or left out")
+        opens, deadline = data.get("opens"), data.get("deadline")
+        if isinstance(opens, date) and isinstance(deadline, date) and deadline < opens:
+            self.add("deadline", f"{deadline} is before the opening date {opens}")
 
     def _check_text(self, data: dict, lang: str, draft: bool) -> None:
         text = data.get(lang)

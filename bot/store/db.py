@@ -82,8 +82,50 @@ def _v4_gap_resolution(db: sqlite_utils.Database) -> None:
     db["queries"].add_column("resolution", str)
 
 
+def _v5_handover_and_subscriptions(db: sqlite_utils.Database) -> None:
+    # Optional dates of an entry that subscribers are reminded of.
+    db["entries"].add_column("opens", str)
+    db["entries"].add_column("deadline", str)
+    # How to reach a person: kept only for subscribers and open handovers (docs/security.md).
+    db["contacts"].create(
+        {"user_hash": str, "chat": str, "lang": str, "created": str, "updated": str},
+        pk="user_hash",
+    )
+    db["subscriptions"].create(
+        {"user_hash": str, "topic": str, "created": str}, pk=("user_hash", "topic")
+    )
+    db["subscriptions"].create_index(["topic"])
+    # The outbox: one row per message to a subscriber, marked sent only once Telegram took it.
+    db["notifications"].create(
+        {
+            "id": int, "user_hash": str, "lang": str, "kind": str, "batch": str,
+            "entries": str, "topics": str, "created": str, "status": str, "attempts": int,
+            "sent_at": str, "error": str,
+        },
+        pk="id",
+    )
+    db["notifications"].create_index(["user_hash", "batch"], unique=True)
+    db["notifications"].create_index(["status", "id"])
+    db["handovers"].create(
+        {
+            "id": int, "user_hash": str, "lang": str, "question": str, "bot_status": str,
+            "suggested": str, "status": str, "in_hours": int, "created": str, "updated": str,
+            "opened_at": str, "answered_at": str, "closed_at": str, "closed_by": str,
+            "answered_by": str, "staff_replies": int, "user_messages": int,
+        },
+        pk="id",
+    )
+    db["handovers"].create_index(["user_hash", "status"])
+    db["handovers"].create_index(["opened_at"])
+    # Which message in the staff chat belongs to which handover (staff reply to any of them).
+    db["handover_messages"].create(
+        {"chat": str, "message": str, "handover_id": int}, pk=("chat", "message")
+    )
+    db["handover_messages"].create_index(["handover_id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution,
+    _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution, _v5_handover_and_subscriptions,
 ]
 
 

@@ -106,6 +106,8 @@ def _write_entry(db: sqlite_utils.Database, entry: Entry, at: str) -> None:
             "reviewed": entry.reviewed.isoformat() if entry.reviewed else None,
             "expires": entry.expires.isoformat() if entry.expires else None,
             "related": json.dumps(list(entry.related)), "updated_at": at,
+            "opens": entry.opens.isoformat() if entry.opens else None,
+            "deadline": entry.deadline.isoformat() if entry.deadline else None,
         }
     )
     for lang, text in entry.texts.items():

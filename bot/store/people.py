@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from bot.engine.normalize import normalize
+from bot.store import handovers, outbox
 from bot.store.knowledge import now_iso
 from bot.store.resilient import DeferredWrites
 
@@ -135,11 +136,15 @@ class People:
         self.writes.run(write)
 
     def forget(self, user_hash: str) -> None:
-        """Delete everything stored about one user (now, or as soon as the database allows)."""
+        """Delete everything stored about one user (now, or as soon as the database allows):
+        questions, feedback, profile, subscriptions, their chat, and the texts of their
+        requests to staff (those requests are closed; only their timings stay)."""
         def write() -> None:
             with self.db.atomic():
                 for table in ("queries", "feedback", "users"):
                     self.db.execute(f"delete from {table} where user_hash = ?", [user_hash])
+                outbox.forget(self.db, user_hash)
+                handovers.forget(self.db, user_hash)
 
         self.writes.run(write)
 

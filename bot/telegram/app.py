@@ -23,8 +23,11 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.i18n import _, gettext
+from bot.store import handovers, outbox
 from bot.store.journal import Journal
 from bot.telegram import handlers
+from bot.telegram.broadcast import RATE as BROADCAST_RATE
+from bot.telegram.broadcast import Broadcaster
 from bot.telegram.guard import Guard
 from bot.telegram.polling import serve
 
@@ -32,7 +35,11 @@ log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 5.0
 FLUSH_SECONDS = 5.0
+BROADCAST_SECONDS = 1.0
+OVERALL_RATE = 30.0  # PTB's AIORateLimiter default: Telegram's limit for one bot
+REMIND_SECONDS = 3600.0
 GUARD = "guard"
+BROADCASTER = "broadcaster"
 
 COMMANDS: dict[str, str] = {
     "menu": _("Browse topics"),
@@ -40,6 +47,8 @@ COMMANDS: dict[str, str] = {
     "help": _("How to use this bot"),
     "privacy": _("What this bot stores about you"),
     "forget": _("Delete what this bot stores about you"),
+    "human": _("Write to the support team"),
+    "subscriptions": _("Your topic updates"),
 }
 
 
@@ -119,12 +128,37 @@ async def _flush(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _daily(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Retention: purge old questions, feedback, idle users and journal entries."""
+    """Retention: purge old questions, feedback, idle users and journal entries; close idle
+    requests to staff, delete old request texts and finished outbox messages."""
     conversation: Conversation = context.bot_data[handlers.CONVERSATION]
     conversation.people.purge(conversation.retention_days)
     guard: Guard = context.bot_data[GUARD]
     guard.journal.purge()
     guard.prune()
+    db = conversation.assistant.db
+    closed = handovers.purge(db, conversation.retention_days)
+    for case in closed:
+        if case.user_hash:
+            outbox.release_contact(db, case.user_hash)
+    if closed:
+        log.info("closed %d request(s) to staff nobody wrote in for %d days", len(closed),
+                 handovers.IDLE_DAYS)
+    outbox.purge(db)
+
+
+async def _broadcast(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send waiting messages to subscribers (see bot/telegram/broadcast.py)."""
+    broadcaster: Broadcaster = context.bot_data[BROADCASTER]
+    await broadcaster.run(context.bot)
+
+
+async def _remind(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Queue reminders of approaching `opens`/`deadline` dates for subscribers."""
+    conversation: Conversation = context.bot_data[handlers.CONVERSATION]
+    if conversation.subscriptions is not None:
+        queued = conversation.subscriptions.remind()
+        if queued:
+            log.info("queued %d date reminder(s) for subscribers", queued)
 
 
 def _guarded(handler: handlers.Handler) -> handlers.Handler:
@@ -145,16 +179,28 @@ async def _post_init(application: Application) -> None:
 
 
 def build_application(
-    settings: Settings, conversation: Conversation, request_timeout: float | None = None
+    settings: Settings,
+    conversation: Conversation,
+    request_timeout: float | None = None,
+    *,
+    overall_rate: float = OVERALL_RATE,
+    broadcast_rate: float = BROADCAST_RATE,
+    broadcast_concurrency: int | None = None,
+    broadcast_seconds: float = BROADCAST_SECONDS,
 ) -> Application:
     """The PTB Application with every handler, the rate limiter and the jobs.
 
     `request_timeout` overrides PTB's per-request timeouts (tests use short ones to meet
-    hanging servers quickly).
+    hanging servers quickly). `overall_rate` is the rate limiter's messages a second in all
+    (Telegram's limit is about 30); `broadcast_rate` the share announcements to subscribers may
+    use, sent by a job every `broadcast_seconds` (tests raise both against the fake server).
     """
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     protect_logs(settings.token)
+    limits: dict[str, float] = {"max_retries": 5}
+    if overall_rate != OVERALL_RATE:  # else PTB's own default (Telegram's ~30 a second)
+        limits["overall_max_rate"] = overall_rate
     builder = ApplicationBuilder()
     if request_timeout is not None:
         for option in ("connect_timeout", "read_timeout", "write_timeout",
@@ -165,7 +211,7 @@ def build_application(
         .token(settings.token)
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        .rate_limiter(AIORateLimiter(**limits))
         # Many updates at once: a flooding user's paced updates wait without holding up others.
         .concurrent_updates(256)
         # On shutdown PTB confirms the last updates while a long poll may still hold the one
@@ -188,6 +234,12 @@ def build_application(
         new_message & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
         _guarded(handlers.on_other),
     ))
+    # A photo or sticker replying to the bot in a group (staff answering a request with one).
+    application.add_handler(MessageHandler(
+        new_message & filters.ChatType.GROUPS & filters.REPLY & ~filters.TEXT
+        & ~filters.StatusUpdate.ALL,
+        _guarded(handlers.on_other),
+    ))
     application.add_handler(CallbackQueryHandler(_guarded(handlers.on_button)))
     application.add_handler(InlineQueryHandler(_guarded(handlers.on_inline)))
     application.add_error_handler(handlers.on_error)
@@ -195,6 +247,14 @@ def build_application(
     jobs.run_repeating(_refresh, interval=REFRESH_SECONDS, first=REFRESH_SECONDS)
     jobs.run_repeating(_flush, interval=FLUSH_SECONDS, first=FLUSH_SECONDS)
     jobs.run_repeating(_daily, interval=86_400, first=60)
+    concurrency = broadcast_concurrency or max(4, min(64, int(broadcast_rate // 2)))
+    application.bot_data[BROADCASTER] = Broadcaster(
+        conversation, rate=broadcast_rate, concurrency=concurrency)
+    # A run may outlast the interval (a big announcement): a second instance finds it busy and
+    # returns, instead of APScheduler warning that it skipped one.
+    jobs.run_repeating(_broadcast, interval=broadcast_seconds, first=broadcast_seconds,
+                       job_kwargs={"max_instances": 2, "coalesce": True})
+    jobs.run_repeating(_remind, interval=REMIND_SECONDS, first=30)
     return application
 
 

@@ -10,17 +10,20 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import (
+    Bot,
     InlineQueryResultArticle,
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.conversation import Conversation, Outcome, Sender
+from bot.replies import Delivery
 from bot.telegram.delivery import persist
 from bot.telegram.render import keyboard, to_messages
 
@@ -36,7 +39,55 @@ def _conversation(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
 
 def _sender(update: Update) -> Sender:
     user = update.effective_user
-    return Sender(f"tg:{user.id}", user.language_code)
+    chat = update.effective_chat
+    return Sender(f"tg:{user.id}", user.language_code, f"tg:{chat.id}" if chat else None)
+
+
+def chat_id(ref: str) -> int | None:
+    """The Telegram chat id in a chat reference ("tg:-1001234"), None for other channels."""
+    kind, _, number = ref.partition(":")
+    return int(number) if kind == "tg" and number.lstrip("-").isdigit() else None
+
+
+async def _send_to(bot: Bot, delivery: Delivery) -> list[str]:
+    """Send a delivery to its chat (answering its thread message, if any); the new messages'
+    ids. Raises TelegramError when the chat refuses it."""
+    target = chat_id(delivery.to)
+    if target is None:
+        raise BadRequest(f"not a Telegram chat: {delivery.to}")
+    thread = None
+    if delivery.reply_to and delivery.reply_to.isdigit():
+        thread = ReplyParameters(int(delivery.reply_to), allow_sending_without_reply=True)
+    sent = []
+    for part in to_messages(delivery.reply, bot.username):
+        message = await persist(lambda part=part: bot.send_message(
+            target, part.html, parse_mode=ParseMode.HTML, reply_markup=part.keyboard,
+            link_preview_options=NO_PREVIEW, reply_parameters=thread,
+        ), "sendMessage")
+        sent.append(str(message.message_id))
+    return sent
+
+
+async def _deliver(outcome: Outcome, context: ContextTypes.DEFAULT_TYPE) -> Outcome:
+    """Send the outcome's messages for other chats (the staff chat, a person staff answer)
+    first; when a chat refuses one, the conversation says what to tell the sender instead."""
+    conversation = _conversation(context)
+    for delivery in outcome.deliveries:
+        try:
+            messages = await _send_to(context.bot, delivery)
+        except TelegramError as exc:
+            log.warning("a message for another chat (%s) was refused: %s", delivery.purpose, exc)
+            return conversation.undelivered(delivery, outcome)
+        conversation.delivered(delivery, messages)
+    return outcome
+
+
+def _bot_message_replied(message: Message, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The id of the bot's message that `message` replies to, if it replies to one."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return None
+    return str(replied.message_id)
 
 
 async def _send(outcome: Outcome, message: Message) -> None:
@@ -83,8 +134,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = _addressed_text(update, context.bot.username)
     if text is None:
         return
-    outcome = _conversation(context).text(_sender(update), text)
-    await _send(outcome, update.effective_message)
+    message = update.effective_message
+    outcome = _conversation(context).text(_sender(update), text,
+                                          reply_to=_bot_message_replied(message, context))
+    await _send(await _deliver(outcome, context), message)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -95,12 +148,16 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if target and target.lower() != context.bot.username.lower():
         return  # a command for another bot in the same group
     outcome = _conversation(context).command(_sender(update), name.lower(), args.strip())
-    await _send(outcome, message)
+    await _send(await _deliver(outcome, context), message)
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, voice, locations … in a private chat."""
-    await _send(_conversation(context).unsupported(_sender(update)), update.effective_message)
+    """Stickers, photos, voice, locations … in a private chat, or replying to the bot in a
+    group (the staff chat is told that only text reaches the person)."""
+    message = update.effective_message
+    outcome = _conversation(context).unsupported(
+        _sender(update), reply_to=_bot_message_replied(message, context))
+    await _send(outcome, message)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -111,9 +168,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await persist(lambda: query.answer(outcome.notice), "answerCallbackQuery")
     except BadRequest as exc:  # too old to answer: the replies below still matter
         log.info("callback query not answered: %s", exc)
+    outcome = await _deliver(outcome, context)
     message = query.message
     if message is None or not isinstance(message, Message):
         return  # the message is too old for Telegram to show it to us
+    if outcome.clear_buttons and message.reply_markup is not None:
+        try:
+            await persist(lambda: message.edit_reply_markup(None), "editMessageReplyMarkup")
+        except BadRequest as exc:
+            log.info("could not remove the buttons of a message: %s", exc)
     if outcome.replace and len(outcome.replies) == 1:
         parts = to_messages(outcome.replies[0])
         if len(parts) == 1:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.conversation import HTML, NOTE, TITLE, Reply
+from bot.conversation import HTML, NOTE, TITLE, Button, Reply
 
 MAX_MESSAGE = 4096
 
@@ -35,20 +35,30 @@ def _block_html(kind: str, text: str) -> str:
     return escaped
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """The reply's buttons as an inline keyboard (links as URL buttons)."""
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(b.label, url=b.url) if b.url
-                else InlineKeyboardButton(b.label, callback_data=b.action)
-                for b in row
-            ]
-            for row in reply.buttons
-        ]
-    )
+def deep_link(bot_username: str, payload: str) -> str:
+    """The link that opens a chat with the bot and sends /start <payload>."""
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+def _button(button: Button, bot_username: str) -> InlineKeyboardButton | None:
+    if button.url:
+        return InlineKeyboardButton(button.label, url=button.url)
+    if button.start:
+        if not bot_username:
+            return None
+        return InlineKeyboardButton(button.label, url=deep_link(bot_username, button.start))
+    return InlineKeyboardButton(button.label, callback_data=button.action)
+
+
+def keyboard(reply: Reply, bot_username: str = "") -> InlineKeyboardMarkup | None:
+    """The reply's buttons as an inline keyboard (links as URL buttons; entry links as deep
+    links to the bot, which need its username)."""
+    rows = [
+        [b for b in (_button(button, bot_username) for button in row) if b is not None]
+        for row in reply.buttons
+    ]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def _pieces(kind: str, text: str) -> list[str]:
@@ -61,7 +71,7 @@ def _pieces(kind: str, text: str) -> list[str]:
     return [_block_html(kind, text[i : i + step]) for i in range(0, len(text), step)]
 
 
-def to_messages(reply: Reply) -> list[Message]:
+def to_messages(reply: Reply, bot_username: str = "") -> list[Message]:
     """The reply as one message, or several when it exceeds Telegram's 4,096 characters.
 
     Cuts fall between blocks (never inside a tag); the keyboard goes with the last message.
@@ -79,5 +89,5 @@ def to_messages(reply: Reply) -> list[Message]:
     if current or not chunks:
         chunks.append(current)
     messages = [Message(text) for text in chunks[:-1]]
-    messages.append(Message(chunks[-1], keyboard(reply)))
+    messages.append(Message(chunks[-1], keyboard(reply, bot_username)))
     return messages
