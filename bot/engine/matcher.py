@@ -105,12 +105,16 @@ class Matcher:
         # else, and weighs the most.
         self._unknown_weight = math.log(1 + n)
         self._weight: dict[str, float] = {}
-        self._entry_share: dict[str, np.ndarray] = {}
+        # Per word: the entries using it and the share of each entry's rows that do. Sparse,
+        # because a dense array over all entries for every word grows with the square of the
+        # knowledge base (283 of 334 MB at 100k variants; docs/performance.md).
+        self._entry_share: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         row_weight = np.zeros(len(row_entry), dtype=np.float32)
         for word, rows in self._postings.items():
-            per_entry = np.bincount(self._row_entry[rows], minlength=n)
-            self._weight[word] = math.log(1 + n / np.count_nonzero(per_entry))
-            self._entry_share[word] = (per_entry / self._rows_per_entry).astype(np.float32)
+            entries, counts = np.unique(self._row_entry[rows], return_counts=True)
+            self._weight[word] = math.log(1 + n / len(entries))
+            self._entry_share[word] = (
+                entries, (counts / self._rows_per_entry[entries]).astype(np.float32))
             row_weight[rows] += self._weight[word]
         self._row_weight = np.maximum(row_weight, 1e-6)
         self._latin_vocab = sorted(
@@ -149,7 +153,8 @@ class Matcher:
             posting = self._postings.get(word)
             if posting is not None:
                 shared[posting] += weight
-                entry += weight * self._entry_share[word]
+                entries, share = self._entry_share[word]
+                entry[entries] += weight * share
         grams = set(char_ngrams(words))
         gram_shared = np.zeros(rows, dtype=np.float32)
         for gram in grams:

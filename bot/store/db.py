@@ -124,8 +124,15 @@ def _v5_handover_and_subscriptions(db: sqlite_utils.Database) -> None:
     db["handover_messages"].create_index(["handover_id"])
 
 
+def _v6_inbox(db: sqlite_utils.Database) -> None:
+    # Updates accepted from Telegram and not yet handled: confirmed to Telegram at once (so one
+    # slow user cannot hold back everyone's updates), resumed from here after a crash.
+    db["inbox"].create({"update_id": int, "payload": str, "at": str}, pk="update_id")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution, _v5_handover_and_subscriptions,
+    _v6_inbox,
 ]
 
 

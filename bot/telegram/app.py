@@ -24,12 +24,13 @@ from bot.config import Settings
 from bot.conversation import Conversation
 from bot.i18n import _, gettext
 from bot.store import handovers, outbox
+from bot.store.inbox import Inbox
 from bot.store.journal import Journal
 from bot.telegram import handlers
 from bot.telegram.broadcast import RATE as BROADCAST_RATE
 from bot.telegram.broadcast import Broadcaster
 from bot.telegram.guard import Guard
-from bot.telegram.polling import serve
+from bot.telegram.polling import INBOX, serve
 
 log = logging.getLogger(__name__)
 
@@ -217,12 +218,16 @@ def build_application(
         # On shutdown PTB confirms the last updates while a long poll may still hold the one
         # getUpdates connection: wait for it rather than fail the confirmation.
         .get_updates_pool_timeout(15)
+        # Replies go out concurrently; PTB's default pool of 256 costs more in connection
+        # checks than it gains (docs/performance.md).
+        .connection_pool_size(16)
         .post_init(_post_init)
         .build()
     )
     people = conversation.people
     application.bot_data[handlers.CONVERSATION] = conversation
     application.bot_data[GUARD] = Guard(Journal(people.db, people.writes))
+    application.bot_data[INBOX] = Inbox(people.db, people.writes)
     new_message = filters.UpdateType.MESSAGE
     application.add_handler(
         MessageHandler(new_message & filters.COMMAND, _guarded(handlers.on_command))

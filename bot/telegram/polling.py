@@ -1,9 +1,9 @@
-"""Long polling that confirms an update to Telegram only after it has been handled.
+"""Long polling that loses no update in a crash and lets no user hold back the others.
 
 PTB's own Updater confirms a whole batch with its next getUpdates call, while the batch is still
-being handled: a crash then loses every update fetched but not yet answered. Here the offset sent
-to Telegram never passes an update still in flight, so after a crash Telegram delivers those
-again; the journal (bot/store/journal.py) skips the ones that were answered.
+being handled: a crash then loses every update fetched but not yet answered. Here each batch is
+written to the inbox (SQLite) before it is confirmed; after a restart the inbox is handled
+first, and the journal (bot/store/journal.py) skips any update that had already been answered.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.store.inbox import Inbox
+
 log = logging.getLogger(__name__)
 
 LONG_POLL_SECONDS = 10
@@ -25,24 +27,33 @@ BATCH = 100
 MAX_IN_FLIGHT = 256
 IDLE_PAUSE = 0.1  # Telegram re-sends unconfirmed updates at once; don't spin on them
 LONGEST_BACKOFF = 10.0
+INBOX = "inbox"
 
 
 class Poller:
-    """Fetches updates and hands each to the application in its own task."""
+    """Fetches updates, stores them in the inbox, confirms them, and handles each in a task.
+
+    Confirming right after the inbox write means one slow conversation (a flooding user being
+    paced) never holds back the updates of everyone else, and every update is parsed once.
+    When the inbox cannot be written (database locked or full), the poller falls back to
+    confirming only up to the oldest update still in flight, which is just as safe, only slower.
+    """
 
     def __init__(
         self,
         application: Application,
+        inbox: Inbox,
         allowed_updates: Sequence[str] | None = None,
         long_poll: int = LONG_POLL_SECONDS,
         max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.application = application
+        self.inbox = inbox
         self.allowed_updates = list(allowed_updates) if allowed_updates else None
         self.long_poll = long_poll
         self.max_in_flight = max_in_flight
         self._in_flight: set[int] = set()
-        self._done: set[int] = set()  # handled, not yet confirmed to Telegram
+        self._unstored: set[int] = set()  # in flight and not in the inbox: hold the offset
         self._highest = -1
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()
@@ -51,9 +62,18 @@ class Poller:
     @property
     def offset(self) -> int | None:
         """The first update id Telegram may still need to deliver."""
-        if self._in_flight:
-            return min(self._in_flight)
+        if self._unstored:
+            return min(self._unstored)
         return self._highest + 1 if self._highest >= 0 else None
+
+    def resume(self) -> int:
+        """Handle what the inbox still holds from before a restart; returns how many."""
+        pending = self.inbox.pending()
+        for raw in pending:
+            self._start(raw, stored=True)
+        if pending:
+            log.info("resuming %d update(s) accepted before the last stop", len(pending))
+        return len(pending)
 
     async def run(self) -> None:
         """Poll until `stop()`; network trouble backs off and retries, forever."""
@@ -62,10 +82,14 @@ class Poller:
             if len(self._in_flight) >= self.max_in_flight:
                 await self._wait_for_change(1.0)
                 continue
+            params: dict[str, object] = {"timeout": self.long_poll, "limit": BATCH}
+            if self.offset is not None:
+                params["offset"] = self.offset
+            if self.allowed_updates is not None:
+                params["allowed_updates"] = self.allowed_updates
             try:
-                updates = await self.application.bot.get_updates(
-                    offset=self.offset, timeout=self.long_poll, limit=BATCH,
-                    allowed_updates=self.allowed_updates,
+                raw = await self.application.bot.do_api_request(
+                    "getUpdates", api_kwargs=params, read_timeout=self.long_poll + 10.0,
                 )
             except TelegramError as exc:
                 log.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
@@ -73,17 +97,22 @@ class Poller:
                 backoff = min(backoff * 2, LONGEST_BACKOFF)
                 continue
             backoff = 0.5
-            fresh = [u for u in updates
-                     if u.update_id not in self._in_flight and u.update_id not in self._done]
+            fresh = [u for u in raw if u["update_id"] not in self._in_flight]
+            stored = self.inbox.accept(fresh)
             for update in fresh:
-                self._start(update)
-            if updates and not fresh:
+                self._start(update, stored=stored)
+            if raw and not fresh:
                 await self._wait_for_change(IDLE_PAUSE)
-            self._forget_confirmed()
 
-    def _start(self, update: Update) -> None:
-        self._in_flight.add(update.update_id)
-        self._highest = max(self._highest, update.update_id)
+    def _start(self, raw: dict, *, stored: bool) -> None:
+        update_id = int(raw["update_id"])
+        if update_id in self._in_flight:
+            return
+        self._in_flight.add(update_id)
+        if not stored:
+            self._unstored.add(update_id)
+        self._highest = max(self._highest, update_id)
+        update = Update.de_json(raw, self.application.bot)
         task = asyncio.create_task(self._handle(update))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -95,13 +124,9 @@ class Poller:
             log.exception("update %d could not be handled", update.update_id)
         finally:
             self._in_flight.discard(update.update_id)
-            self._done.add(update.update_id)
+            self._unstored.discard(update.update_id)
+            self.inbox.done(update.update_id)
             self._changed.set()
-
-    def _forget_confirmed(self) -> None:
-        offset = self.offset
-        if offset is not None:
-            self._done = {u for u in self._done if u >= offset}
 
     async def _wait_for_change(self, seconds: float) -> None:
         self._changed.clear()
@@ -121,7 +146,8 @@ class Poller:
         offset = self.offset
         if offset is not None:
             with contextlib.suppress(TelegramError):
-                await self.application.bot.get_updates(offset=offset, timeout=0, limit=1)
+                await self.application.bot.do_api_request(
+                    "getUpdates", api_kwargs={"offset": offset, "timeout": 0, "limit": 1})
 
 
 @contextlib.asynccontextmanager
@@ -129,7 +155,8 @@ async def polling(application: Application, allowed_updates: Sequence[str] | Non
                   long_poll: int = LONG_POLL_SECONDS):
     """Run the poller in the background for the duration of the block."""
     await application.bot.delete_webhook(drop_pending_updates=False)
-    poller = Poller(application, allowed_updates, long_poll)
+    poller = Poller(application, application.bot_data[INBOX], allowed_updates, long_poll)
+    poller.resume()
     task = asyncio.create_task(poller.run())
     try:
         yield poller
