@@ -161,7 +161,9 @@ def run(webhook: bool) -> None:
       TELEGRAM_BOT_TOKEN=123:ABC govbot run
       WEBHOOK_URL=https://bot.example.gov.kh/telegram PORT=8443 GOVBOT_SECRET=… govbot run --webhook
     """
-    from bot.telegram.app import run as run_telegram  # telegram's stack only when serving
+    from telegram.error import InvalidToken  # telegram's stack only when serving
+
+    from bot.telegram.app import run as run_telegram
 
     settings = _settings()
     logging.getLogger().setLevel(logging.INFO)
@@ -169,6 +171,9 @@ def run(webhook: bool) -> None:
         run_telegram(settings, Conversation.for_settings(_assistant(), settings), webhook)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+    except InvalidToken as exc:
+        message = str(exc).replace(settings.token, "<token>") if settings.token else str(exc)
+        raise click.ClickException(f"Telegram refused the bot token: {message}") from None
 
 
 @main.command()

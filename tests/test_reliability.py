@@ -239,3 +239,28 @@ def test_retention_purges_old_questions(talk):
     people.purge(90)
     assert db["queries"].count == 1
 
+
+
+@pytest.mark.asyncio
+async def test_the_bot_waits_for_an_unreachable_bot_api_instead_of_exiting(settings, tmp_path):
+    from tests.test_telegram_e2e import free_port
+
+    port = free_port()
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN,
+           "TELEGRAM_API_URL": f"http://127.0.0.1:{port}", "GOVBOT_DB": str(tmp_path / "b.db"),
+           "GOVBOT_KNOWLEDGE": str(settings.knowledge_dir), "GOVBOT_SECRET": "s"}
+    bot = _start_bot(env)
+    try:
+        await asyncio.sleep(2.0)  # the API is down: the bot must keep trying, not exit
+        assert bot.poll() is None
+        api = FakeBotApi(TOKEN)
+        await api.start(port=port)
+        try:
+            user = await api.user(6000, "Late", language_code="en")
+            reply = await api.ask(user, "evisa fee", timeout=40)
+            assert reply.text.startswith("How much the e-Visa costs")
+        finally:
+            await api.stop()
+    finally:
+        bot.kill()
+        bot.wait(10)

@@ -15,7 +15,7 @@ import signal
 from collections.abc import Sequence
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.store.inbox import Inbox
@@ -168,12 +168,32 @@ async def polling(application: Application, allowed_updates: Sequence[str] | Non
         await poller.stop()
 
 
+async def _initialize(application: Application, stop: asyncio.Event) -> None:
+    """Reach the Bot API, however long it is away: a bot that exits on a network outage at
+    start-up is down until someone notices. A rejected token is final and raised."""
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            await application.initialize()
+            return
+        except InvalidToken:
+            raise
+        except NetworkError as exc:
+            log.error("cannot reach the Bot API (%s); retrying in %.0fs", exc, backoff)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), backoff)
+            backoff = min(backoff * 2, 60.0)
+
+
 async def serve(application: Application, allowed_updates: Sequence[str] | None) -> None:
     """The whole life of a polling bot: start, poll until SIGINT/SIGTERM, stop cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    await _initialize(application, stop)
+    if stop.is_set():
+        return
     async with application:
         if application.post_init:
             await application.post_init(application)
