@@ -139,6 +139,7 @@ class Conversation:
     def start(self, sender: Sender, payload: str = "") -> Outcome:
         """/start, optionally with a deep-link payload naming an entry."""
         profile = self._seen(self.profile(sender))
+        self._cancel_prompt(sender, profile)
         entry = self._current_entry(clean(payload)) if payload else None
         if entry is not None:
             return Outcome([self.entry_reply(entry, profile.lang, personal=sender.private)])
@@ -146,16 +147,16 @@ class Conversation:
 
     def command(self, sender: Sender, name: str, args: str = "") -> Outcome:
         """Any other /command; unknown ones (editor commands included) get the help text."""
-        if name == "start":
-            return self.start(sender, args.strip())
         profile = self._seen(self.profile(sender))
         lang = profile.lang
-        if name != "human" and self.can_hand_over and sender.private:
-            try:  # another command: the person no longer means to write to staff
-                self.handover.cancel_prompt(profile)  # type: ignore[union-attr]
-            except sqlite3.Error as exc:
-                log.warning("could not cancel a /human prompt: %s", exc)
-        if name in EDITOR_COMMANDS and self._is_editor(sender, "/" + name):
+        if name == "start":
+            return self.start(sender, args.strip())
+        if name != "human":  # another command: the person no longer means to write to staff
+            self._cancel_prompt(sender, profile)
+        # Editor commands show people's questions: only in the editor's private chat (chatid
+        # is what an editor sends in the staff group to set it up).
+        if (name in EDITOR_COMMANDS and (sender.private or name == "chatid")
+                and self._is_editor(sender, "/" + name)):
             if name == "chatid":  # setting up the staff chat: its id, from inside it
                 chat = (sender.chat or sender.ref).partition(":")[2]
                 return Outcome([Reply((_text(lang, _(
@@ -212,9 +213,16 @@ class Conversation:
             return self._human(sender, profile)  # "can I talk to a person?": yes, here
         return Outcome([self.reply_for(answer, sender)])
 
+    def _cancel_prompt(self, sender: Sender, profile: Profile) -> None:
+        if self.can_hand_over and sender.private:
+            try:
+                self.handover.cancel_prompt(profile)  # type: ignore[union-attr]
+            except sqlite3.Error as exc:
+                log.warning("could not cancel a /human prompt: %s", exc)
+
     def action(self, sender: Sender, payload: str) -> Outcome:
         """A button press. Malformed or forged payloads are ignored without a word."""
-        match = _ACTION_RE.match(payload or "")
+        match = _ACTION_RE.fullmatch(payload or "")
         if not match:
             return Outcome()
         handover, subscriptions = self.handover, self.subscriptions
@@ -231,6 +239,8 @@ class Conversation:
                 return Outcome()
             return self.desk.action(payload, lang, sender.ref)  # type: ignore[union-attr]
         kind, arg = match.group(1), match.group(2)
+        if payload == MENU or kind in ("c", "t", "e"):  # browsing: not writing to staff
+            self._cancel_prompt(sender, profile)
         if payload == MENU:
             return Outcome([self._categories(lang)], replace=True)
         if payload == NONE_OF_THESE:
@@ -330,13 +340,14 @@ class Conversation:
                 log.error("could not record the messages of request #%s: %s", delivery.case,
                           exc)
 
-    def undelivered(self, delivery: Delivery, outcome: Outcome) -> Outcome:
-        """The target chat refused `delivery`: what the sender gets instead of `outcome`."""
+    def undelivered(self, delivery: Delivery, outcome: Outcome, final: bool = True) -> Outcome:
+        """The target chat refused `delivery` (`final`: for good — the bot was blocked or the
+        chat is gone): what the sender gets instead of `outcome`."""
         if self.handover is None:
             return outcome
         handover = self.handover
         return self._safely(handover.staff_lang,
-                            lambda: handover.undelivered(delivery, outcome))
+                            lambda: handover.undelivered(delivery, outcome, final))
 
     def notification(self, notification: Notification) -> Reply | None:
         """The message for a subscriber (None: nothing in it is still relevant)."""

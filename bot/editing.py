@@ -25,6 +25,7 @@ from bot.store.gaps import Gap, gaps
 from bot.store.knowledge import read_entry
 from bot.store.revisions import history, save_entry
 from bot.store.stats import per_day, period
+from bot.topics import TOPIC_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,8 @@ class EditorDesk:
         lines = []
         for days in (7, 30):
             p = period(self.db, days, snapshot.topic_of)
-            topics = ", ".join(f"{t} ({n})" for t, n in p.top_topics) or "–"
+            topics = ", ".join(f"{gettext(lang, TOPIC_NAMES[t])} ({n})"
+                               for t, n in p.top_topics) or "–"
             lines.append(gettext(lang, _(
                 "Last {days} days: {questions} questions; answered {answered}%, suggested "
                 "{suggested}%, not answered {fallback}%; 👍 {up} 👎 {down}. Top topics: "
@@ -211,8 +213,10 @@ class EditorDesk:
     def reload(self, lang: str, editor: str, notify: bool = True) -> Outcome:
         try:
             result = import_knowledge(self.db, self.knowledge_dir, editor, notify=notify)
-        except FileNotFoundError as exc:
-            return Outcome([Reply((Block(TEXT, str(exc)),))])
+        except FileNotFoundError:
+            log.error("/reload: knowledge folder %s not found", self.knowledge_dir)
+            return Outcome([Reply((Block(TEXT, gettext(lang, _(
+                "The knowledge folder was not found on the server; nothing was changed.")),),))])
         if result.summary is None:
             return Outcome([Reply((Block(TEXT, gettext(lang, _(
                 "The knowledge files have {count} problem(s); nothing was changed. Run "

@@ -274,7 +274,7 @@ class Handover:
         if delivery.case is not None and self.is_staff_chat(delivery.to) and messages:
             store.remember(self.db, delivery.to, messages, delivery.case)
 
-    def undelivered(self, delivery: Delivery, outcome: Outcome) -> Outcome:
+    def undelivered(self, delivery: Delivery, outcome: Outcome, final: bool = True) -> Outcome:
         """A chat refused `delivery` (bot removed from the staff group, person blocked the bot):
         what to tell the sender instead of `outcome`."""
         case = store.get(self.db, delivery.case) if delivery.case is not None else None
@@ -290,6 +290,10 @@ class Handover:
             return Outcome([Reply((_text(case.lang, _(
                 "Sorry, I could not reach the support team just now, so your message was not "
                 "sent. Please try again later.")),))])
+        if delivery.purpose == RELAY and not final:  # e.g. too long, or the network: retry
+            return Outcome([Reply((_text(self.staff_lang, _(
+                "Your reply to request #{case} could not be delivered just now. The request "
+                "stays open; please send it again (shorter if it was long)."), case=case.id),))])
         if delivery.purpose == RELAY:
             store.close(self.db, case.id, "unreachable")
             if case.user_hash:

@@ -165,3 +165,18 @@ def test_another_command_cancels_the_human_prompt(conversation):
     conversation.command(person, "menu")
     answer = conversation.text(person, "evisa fee")
     assert not answer.deliveries and _texts(answer).startswith("How much the e-Visa costs")
+
+
+@pytest.mark.parametrize("browse", [
+    lambda c, p: c.start(p, "evisa-apply"),
+    lambda c, p: c.command(p, "start", "evisa-apply"),
+    lambda c, p: c.action(p, "m"),
+    lambda c, p: c.action(p, "e:evisa-fees"),
+])
+def test_browsing_after_human_cancels_the_prompt(conversation, browse):
+    person = Sender("tg:55", "en", "tg:55")
+    conversation.command(person, "human")
+    browse(conversation, person)
+    after = conversation.text(person, "how much is the evisa")
+    assert after.deliveries == []  # answered by the bot, not sent to staff
+    assert _texts(after).startswith("How much the e-Visa costs")

@@ -87,3 +87,14 @@ def test_plain_text_is_escaped_never_interpreted(text):
 def test_inline_queries_never_fail(conversation, text):
     for result in conversation.inline(Sender("tg:10", "en"), text[:256]):
         well_formed(result.reply)
+
+
+def test_emoji_heavy_text_is_split_by_telegram_units_not_python_characters():
+    text = "😀" * 3000 + "&" * 3000  # 6,000 UTF-16 units of emoji, 15,000 of escaped HTML
+    messages = to_messages(Reply((Block(TEXT, text),)))
+    shown = ""
+    for message in messages:
+        parsed = parse_html(message.html)
+        assert utf16_len(parsed.text) <= MAX_MESSAGE
+        shown += parsed.text
+    assert shown == text

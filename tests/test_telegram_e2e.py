@@ -324,3 +324,13 @@ async def test_stats_sends_figures_and_a_chart(settings):
         [figures, chart] = await api.wait_for(2, since=since)
         assert figures.text.startswith("ការប្រើប្រាស់")
         assert chart.method == "sendPhoto" and "ពណ៌បៃតង" in chart.text
+
+
+@pytest.mark.asyncio
+async def test_a_mention_of_a_similarly_named_bot_is_not_for_us(settings):
+    async with running_bot(settings, privacy_mode=False) as (api, _):
+        alice = await api.user(1103, "Alice", language_code="en")
+        group = await api.group(-501, "Travellers", members=[alice])
+        await api.send_text(alice, f"@{api.bot_user['username']}_helper evisa fee", group)
+        await api.wait_idle()
+        assert api.bot_messages(group) == []

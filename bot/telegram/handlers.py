@@ -15,11 +15,12 @@ from telegram import (
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
+    MessageEntity,
     ReplyParameters,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.conversation import Conversation, Outcome, Sender
@@ -77,7 +78,9 @@ async def _deliver(outcome: Outcome, context: ContextTypes.DEFAULT_TYPE) -> Outc
             messages = await _send_to(context.bot, delivery)
         except TelegramError as exc:
             log.warning("a message for another chat (%s) was refused: %s", delivery.purpose, exc)
-            return conversation.undelivered(delivery, outcome)
+            # Only a blocked bot or a vanished chat is final; anything else may pass next time.
+            final = isinstance(exc, Forbidden) or "chat not found" in str(exc).lower()
+            return conversation.undelivered(delivery, outcome, final=final)
         conversation.delivered(delivery, messages)
     return outcome
 
@@ -120,9 +123,9 @@ def _addressed_text(update: Update, username: str) -> str | None:
         return text
     mention = f"@{username}".lower()
     replied = message.reply_to_message
-    if mention in text.lower():
-        start = text.lower().index(mention)
-        return (text[:start] + text[start + len(mention):]).strip()
+    for said in message.parse_entities([MessageEntity.MENTION]).values():
+        if said.lower() == mention:  # exactly this bot, not @thisbot_helper
+            return text.replace(said, "", 1).strip()
     if replied is not None and replied.from_user is not None and replied.from_user.username \
             and replied.from_user.username.lower() == username.lower():
         return text
@@ -143,7 +146,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start, /menu, /language, /help, /privacy, /forget and anything else after a slash."""
     message = update.effective_message
-    word, _, args = (message.text or "").partition(" ")
+    word, *rest = (message.text or "/").split(maxsplit=1)  # "/entry\nid" is "/entry id"
+    args = rest[0] if rest else ""
     name, _, target = word[1:].partition("@")
     if target and target.lower() != context.bot.username.lower():
         return  # a command for another bot in the same group

@@ -97,10 +97,15 @@ class Poller:
                 backoff = min(backoff * 2, LONGEST_BACKOFF)
                 continue
             backoff = 0.5
-            fresh = [u for u in raw if u["update_id"] not in self._in_flight]
-            stored = self.inbox.accept(fresh)
-            for update in fresh:
-                self._start(update, stored=stored)
+            try:
+                fresh = [u for u in raw if u["update_id"] not in self._in_flight]
+                stored = self.inbox.accept(fresh)
+                for update in fresh:
+                    self._start(update, stored=stored)
+            except Exception:  # an unexpected payload must not end polling for everyone
+                log.exception("could not take a batch of updates; polling goes on")
+                await asyncio.sleep(1.0)
+                continue
             if raw and not fresh:
                 await self._wait_for_change(IDLE_PAUSE)
 

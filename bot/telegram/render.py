@@ -61,13 +61,20 @@ def keyboard(reply: Reply, bot_username: str = "") -> InlineKeyboardMarkup | Non
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def _size(markup: str) -> int:
+    """Telegram counts UTF-16 code units of the visible text; the markup's own UTF-16 length is
+    never smaller, so staying under the limit with it is always safe."""
+    return len(markup.encode("utf-16-le")) // 2
+
+
 def _pieces(kind: str, text: str) -> list[str]:
     """HTML pieces of one block, each within the limit (only plain text can need cutting)."""
     rendered = _block_html(kind, text)
-    if len(rendered) <= MAX_MESSAGE or kind == HTML:
+    if _size(rendered) <= MAX_MESSAGE or kind == HTML:
         return [rendered]
-    # Cut plain text before escaping so an entity (&amp;) is never split; leave room for tags.
-    step = MAX_MESSAGE // 2
+    # Cut plain text before escaping so an entity (&amp;) is never split. A character becomes
+    # at most 5 units ("&amp;"), plus the block's tags: this step can never overflow.
+    step = (MAX_MESSAGE - 16) // 5
     return [_block_html(kind, text[i : i + step]) for i in range(0, len(text), step)]
 
 
@@ -79,9 +86,11 @@ def to_messages(reply: Reply, bot_username: str = "") -> list[Message]:
     chunks: list[str] = []
     current = ""
     for block in reply.blocks:
-        for piece in _pieces(block.kind, block.text):
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= MAX_MESSAGE:
+        for number, piece in enumerate(_pieces(block.kind, block.text)):
+            # blocks are paragraphs; the pieces of one cut block continue each other
+            joint = "\n\n" if number == 0 else ""
+            candidate = f"{current}{joint}{piece}" if current else piece
+            if _size(candidate) <= MAX_MESSAGE:
                 current = candidate
             else:
                 chunks.append(current)
