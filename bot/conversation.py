@@ -35,6 +35,7 @@ from bot.replies import (
     Reply,
     Sender,
 )
+from bot.store import handovers, outbox
 from bot.store.outbox import Notification
 from bot.store.people import People, Profile
 from bot.subscriptions import Subscriptions
@@ -212,6 +213,21 @@ class Conversation:
         if entry_id == CONTACT_ENTRY and self.can_hand_over and sender.private:
             return self._human(sender, profile)  # "can I talk to a person?": yes, here
         return Outcome([self.reply_for(answer, sender)])
+
+    def housekeeping(self) -> None:
+        """Retention, once a day: purge old questions, feedback and idle users; close requests
+        to staff nobody wrote in for a while; delete old request texts and sent notifications.
+        Channel-neutral, so every channel's scheduler (Telegram's job queue) calls the same."""
+        self.people.purge(self.retention_days)
+        db = self.assistant.db
+        closed = handovers.purge(db, self.retention_days)
+        for case in closed:
+            if case.user_hash:
+                outbox.release_contact(db, case.user_hash)
+        if closed:
+            log.info("closed %d request(s) to staff nobody wrote in for %d days", len(closed),
+                     handovers.IDLE_DAYS)
+        outbox.purge(db)
 
     def _cancel_prompt(self, sender: Sender, profile: Profile) -> None:
         if self.can_hand_over and sender.private:

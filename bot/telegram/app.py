@@ -23,7 +23,6 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.i18n import _, gettext
-from bot.store import handovers, outbox
 from bot.store.inbox import Inbox
 from bot.store.journal import Journal
 from bot.telegram import handlers
@@ -132,19 +131,10 @@ async def _daily(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Retention: purge old questions, feedback, idle users and journal entries; close idle
     requests to staff, delete old request texts and finished outbox messages."""
     conversation: Conversation = context.bot_data[handlers.CONVERSATION]
-    conversation.people.purge(conversation.retention_days)
+    conversation.housekeeping()
     guard: Guard = context.bot_data[GUARD]
     guard.journal.purge()
     guard.prune()
-    db = conversation.assistant.db
-    closed = handovers.purge(db, conversation.retention_days)
-    for case in closed:
-        if case.user_hash:
-            outbox.release_contact(db, case.user_hash)
-    if closed:
-        log.info("closed %d request(s) to staff nobody wrote in for %d days", len(closed),
-                 handovers.IDLE_DAYS)
-    outbox.purge(db)
 
 
 async def _broadcast(context: ContextTypes.DEFAULT_TYPE) -> None:
