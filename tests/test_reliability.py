@@ -231,7 +231,7 @@ def test_corrupt_database_is_rebuilt_from_the_knowledge_files(settings, caplog):
 
 
 def test_retention_purges_old_questions(talk):
-    conversation, people, db = talk
+    conversation, _, db = talk
     _ask(conversation)
     db.execute("update queries set at = '2000-01-01T00:00:00+00:00'")
     db.execute("update users set last_seen = '2000-01-01T00:00:00+00:00'")
