@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.editing import EditorDesk
 from bot.engine.decide import SUGGEST
 from bot.engine.normalize import detect_language
-from bot.handover import Handover
+from bot.handover import END, SEND_LAST, Handover
 from bot.i18n import LANGUAGE_NAMES, _, format_day, gettext
 from bot.model import Entry
 from bot.officehours import OfficeHours
@@ -262,13 +262,13 @@ class Conversation:
         if payload == NONE_OF_THESE:
             self.people.mark_rejected(profile.user_hash)
             return Outcome([self._fallback(lang, personal=sender.private)])
-        if payload == "h":
+        if payload == SEND_LAST:
             if handover is None or not handover.available:
                 return Outcome([self._contact(lang)])
             if not sender.private:
                 return self._private_only(lang)
             return self._safely(lang, lambda: handover.send_last(profile, sender))
-        if payload == "hx":
+        if payload == END:
             if handover is None or not sender.private:
                 return Outcome()
             return self._safely(lang, lambda: handover.end(profile))
@@ -440,7 +440,7 @@ class Conversation:
         rows = [(Button(gettext(lang, _("Browse topics")), MENU),)]
         contact = self._current_entry(CONTACT_ENTRY)
         if personal and self.can_hand_over:
-            rows.append((Button(gettext(lang, _("🙋 Ask a person")), "h"),))
+            rows.append((Button(gettext(lang, _("🙋 Ask a person")), SEND_LAST),))
         elif contact is not None:
             rows.append((Button(gettext(lang, _("How to reach a person")), SHOW + contact.id),))
         return Reply((_text(lang, FALLBACK),), tuple(rows))

@@ -16,7 +16,6 @@ from babel.support import NullTranslations, Translations
 
 from bot.config import bundled_path
 
-LANGUAGES: tuple[str, ...] = ("km", "en")
 LANGUAGE_NAMES: dict[str, str] = {"km": "ភាសាខ្មែរ", "en": "English"}
 DOMAIN = "messages"
 _KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")

@@ -32,8 +32,6 @@ SUBSCRIBABLE_CATEGORIES: frozenset[str] = frozenset(
 SUBSCRIBABLE_TOPICS: frozenset[str] = frozenset(
     t for category in SUBSCRIBABLE_CATEGORIES for t in TOPICS[category])
 
-ORIGINS: tuple[str, ...] = ("curated", "editor", "learned")
-
 
 @dataclass(frozen=True)
 class Question:

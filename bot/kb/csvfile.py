@@ -26,7 +26,6 @@ from bot.kb.validate import ID_RE, Problem, Validated, validate
 from bot.model import LANGS, Entry, EntryText, Question
 
 BOM = "\ufeff"
-LISTS = ("sources", "questions", "editor_questions")
 COLUMNS: tuple[str, ...] = (
     "id", "category", "topic", "status", "reviewed", "expires",
     "en_title", "km_title", "en_answer", "km_answer",

@@ -50,7 +50,6 @@ class Profile:
     user_hash: str
     lang: str
     lang_chosen: bool
-    is_new: bool = False
 
 
 class People:
@@ -83,7 +82,7 @@ class People:
             row = None
         if row:
             return Profile(user_hash, row[0], bool(row[1]))
-        return Profile(user_hash, lang_hint, False, is_new=True)
+        return Profile(user_hash, lang_hint, False)
 
     def save(self, profile: Profile) -> None:
         """Create or update the profile; touches last_seen."""
@@ -95,7 +94,6 @@ class People:
             "last_seen = excluded.last_seen",
             values,
         )
-        profile.is_new = False
 
     def _write(self, sql: str, params: list[object]) -> None:
         def write() -> None:

@@ -8,8 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlite_utils
 
-OUTCOMES = ("answer", "suggest", "fallback")
-
 
 @dataclass
 class Period:

@@ -96,15 +96,16 @@ def _bot_message_replied(message: Message, context: ContextTypes.DEFAULT_TYPE) -
 async def _send(outcome: Outcome, message: Message) -> None:
     """Each reply as new messages under `message` (quoting it in groups, where threads mix)."""
     quote = message.chat.type != ChatType.PRIVATE
+    username = message.get_bot().username  # deep-link buttons need it
     for reply in outcome.replies:
         if reply.image is not None:
-            [caption] = to_messages(reply)[:1]  # captions are short notes
+            [caption] = to_messages(reply, username)[:1]  # captions are short notes
             await persist(lambda reply=reply, caption=caption: message.reply_photo(
                 reply.image, caption=caption.html, parse_mode=ParseMode.HTML,
                 reply_markup=caption.keyboard, do_quote=quote,
             ), "sendPhoto")
             continue
-        for part in to_messages(reply):
+        for part in to_messages(reply, username):
             await persist(lambda part=part: message.reply_html(
                 part.html, reply_markup=part.keyboard, link_preview_options=NO_PREVIEW,
                 do_quote=quote,
