@@ -18,11 +18,18 @@ FALLBACK = "fallback"
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Score cut-offs (0–100); `margin`: how far the best must lead the runner-up to answer."""
+    """Score cut-offs (0–100); `margin`: how far the best must lead the runner-up to answer.
 
-    answer: float = 52.0
-    suggest: float = 34.0
-    margin: float = 4.0
+    Long, rambling questions score low against every short variant, yet their best entry often
+    stands far ahead of any other topic: `lead_answer` and `lead` answer those (a score of at least
+    `lead_answer` with a lead of `lead` over the best other topic), calibrated like the rest.
+    """
+
+    answer: float = 45.0
+    suggest: float = 32.0
+    margin: float = 0.0
+    lead_answer: float = 32.0
+    lead: float = 10.0
     max_suggestions: int = 3
 
 
@@ -46,7 +53,8 @@ def decide(
     """Turn ranked candidates into a decision.
 
     Two close candidates of the same topic do not block an answer (either answers the question's
-    topic); two close candidates of different topics do, and are offered as choices instead.
+    topic); two close candidates of different topics do, and are offered as choices instead. A
+    best candidate about another country's version of the service is offered, never answered.
     """
     if not ranked or ranked[0].score < thresholds.suggest:
         return Decision(FALLBACK, None, ())
@@ -58,8 +66,14 @@ def decide(
         ),
         None,
     )
-    clear_lead = runner_up is None or best.score - runner_up.score >= thresholds.margin
-    if best.score >= thresholds.answer and clear_lead:
+    # With no other topic in sight there is no lead to measure, only the score.
+    lead = None if runner_up is None else best.score - runner_up.score
+    if lead is None:
+        confident = best.score >= thresholds.answer
+    else:
+        confident = (best.score >= thresholds.answer and lead >= thresholds.margin) or (
+            best.score >= thresholds.lead_answer and lead >= thresholds.lead)
+    if confident and not best.elsewhere:
         return Decision(ANSWER, best, ())
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)
     return Decision(SUGGEST, None, choices[: thresholds.max_suggestions])

@@ -16,22 +16,31 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.engine.normalize import COENG, is_khmer_base
+from bot.engine.scope import mentions
 from bot.engine.segment import Analyzer, char_ngrams
 from bot.model import Entry
 
 # Words shorter than this are not spell-corrected: too many short words are one edit apart.
 _MIN_CORRECTABLE = 4
 _CORRECTION_CUTOFF = 85.0
+# At most this many segmenter pieces are joined back into one known word.
+_MAX_JOIN = 3
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """An entry with its best-matching variant and that variant's score (0–100)."""
+    """An entry with its best-matching variant and that variant's score (0–100).
+
+    `elsewhere`: the question names another country's place or scheme that this entry does not
+    speak of ("Thai driving licence"), so the entry is a related choice, not the answer.
+    """
 
     entry_id: str
     score: float
     variant: str
     lang: str
+    elsewhere: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,7 @@ class Matcher:
         self.analyzer = analyzer
         self.recipe = recipe
         self.entry_ids: list[str] = []
+        self._for_visitors: list[bool] = []
         row_entry: list[int] = []
         self._row_lang: list[str] = []
         self._row_text: list[str] = []
@@ -78,6 +88,7 @@ class Matcher:
         for entry in entries:
             index = len(self.entry_ids)
             self.entry_ids.append(entry.id)
+            self._for_visitors.append("visitor" in entry.audience)
             for lang, text in entry.texts.items():
                 for variant in (text.title, *(q.text for q in text.questions)):
                     words = analyzer.words(variant)
@@ -117,25 +128,71 @@ class Matcher:
                 entries, (counts / self._rows_per_entry[entries]).astype(np.float32))
             row_weight[rows] += self._weight[word]
         self._row_weight = np.maximum(row_weight, 1e-6)
-        self._latin_vocab = sorted(
-            w for w in word_postings if w.isascii() and len(w) >= _MIN_CORRECTABLE
-        )
+        correctable = [w for w in word_postings if len(w) >= _MIN_CORRECTABLE]
+        self._latin_vocab = sorted(w for w in correctable if w.isascii())
+        self._khmer_vocab = sorted(w for w in correctable if not w.isascii())
 
     def __len__(self) -> int:
         return len(self._row_text)
 
     def correct(self, words: list[str]) -> list[str]:
-        """Replace misspelt Latin words by the nearest word the knowledge base uses ("pasport")."""
+        """Words the knowledge base does not use, replaced by ones it does.
+
+        Latin words go to the nearest spelling ("pasport"). Khmer has no spaces, so the segmenter
+        cuts the same word differently from one sentence to the next: pieces that together spell
+        a known word are joined ("ប៉ា ស្ព័រ"), an unknown word made of two known ones is split,
+        and otherwise the nearest known spelling is taken ("ជំរាបសួរ" → "ជម្រាបសួរ").
+        """
         fixed = []
-        for word in words:
-            if word in self._postings or not word.isascii() or len(word) < _MIN_CORRECTABLE:
+        for word in self._join_known(words):
+            if word in self._postings or len(word) < _MIN_CORRECTABLE:
                 fixed.append(word)
                 continue
+            parts = None if word.isascii() else self._split_known(word)
+            if parts:
+                fixed.extend(parts)
+                continue
             best = process.extractOne(
-                word, self._latin_vocab, scorer=fuzz.ratio, score_cutoff=_CORRECTION_CUTOFF
+                word, self._latin_vocab if word.isascii() else self._khmer_vocab,
+                scorer=fuzz.ratio, score_cutoff=_CORRECTION_CUTOFF,
             )
             fixed.append(best[0] if best else word)
         return fixed
+
+    def _join_known(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            size = next(
+                (n for n in range(_MAX_JOIN, 1, -1)
+                 if i + n <= len(words) and self._joinable(words[i : i + n])),
+                1,
+            )
+            out.append("".join(words[i : i + size]))
+            i += size
+        return out
+
+    def _joinable(self, pieces: list[str]) -> bool:
+        return (
+            all(not p.isascii() for p in pieces)
+            and any(p not in self._postings for p in pieces)
+            and "".join(pieces) in self._postings
+        )
+
+    def _split_known(self, word: str) -> list[str] | None:
+        splits = [
+            (word[:k], word[k:]) for k in range(2, len(word) - 1)
+            if is_khmer_base(word[k]) and word[k - 1] != COENG
+            and word[:k] in self._postings and word[k:] in self._postings
+        ]
+        if not splits:
+            return None
+        # The most even cut: "ទិដ្ឋាការ|អនឡាញ" rather than a one-letter piece and the rest.
+        return list(max(splits, key=lambda pair: min(map(len, pair))))
+
+    def _uses(self, entry: int, word: str) -> bool:
+        found = self._entry_share.get(word)
+        return found is not None and bool(np.any(found[0] == entry))
 
     def components(self, words: list[str]) -> dict[str, np.ndarray]:
         """The per-row score components for already-analysed words (cheap, index-only ones).
@@ -187,6 +244,7 @@ class Matcher:
             scorer=fuzz.token_set_ratio, processor=None, dtype=np.float32,
         )[0]
         scores = combine(self.recipe, word_ratio, {k: v[pool] for k, v in parts.items()})
+        named = mentions(text)
         # Best row per entry: walk rows from the best down, keeping each entry's first sighting.
         seen: set[int] = set()
         out: list[Candidate] = []
@@ -196,8 +254,12 @@ class Matcher:
             if entry in seen:
                 continue
             seen.add(entry)
+            elsewhere = bool(named) and named.elsewhere(
+                frozenset(w for w in named.places | named.not_ours if self._uses(entry, w)),
+                self._for_visitors[entry],
+            )
             out.append(Candidate(self.entry_ids[entry], round(float(scores[j]), 2),
-                                 self._row_text[i], self._row_lang[i]))
+                                 self._row_text[i], self._row_lang[i], elsewhere))
             if len(out) == limit:
                 break
         return out

@@ -56,7 +56,8 @@ def is_khmer_char(ch: str) -> bool:
     return "\u1780" <= ch <= "\u17ff" or "\u19e0" <= ch <= "\u19ff"
 
 
-def _is_base(ch: str) -> bool:
+def is_khmer_base(ch: str) -> bool:
+    """A consonant or independent vowel: the letter a Khmer syllable starts with."""
     return "\u1780" <= ch <= "\u17b3"
 
 
@@ -97,7 +98,7 @@ def reorder_khmer(text: str) -> str:
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
-        if not _is_base(ch):
+        if not is_khmer_base(ch):
             out.append(ch)
             i += 1
             continue

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from khmercut import tokenize as khmer_tokenize
 
-from bot.engine.normalize import is_khmer_char, normalize
+from bot.engine.normalize import COENG, is_khmer_base, is_khmer_char, normalize
 
 # Question scaffolding, not content. Written as people type them; `STOPWORDS` below holds them
 # normalised, so spelling variants of a stopword are dropped too.
@@ -24,12 +24,16 @@ _STOPWORD_TEXT: dict[str, str] = {
         "if so this that these those there here please pls plz hey sir madam want wanna "
         "need like know tell just some any how what whats where when which who whom why "
         "also have has had get got getting "
+        # Greetings and thanks around a question ("hi, how do I …", "thanks, and the fee?"):
+        # a message that is only these still meets the greeting entries (see `words`).
+        "hi hii hello helo dear thanks thank thx ok okay "
     ),
     "km": (
         "តើ ខ្ញុំ ត្រូវ ដែរ ទេ បាន អត់ ចង់ ការ សេចក្តី យ៉ាង ម៉េច ដូចម្តេច ដោយ "
         "របៀប ណា នៅ សូម បង ចាស បាទ គឺ នេះ នោះ ហ្នឹង ឬ និង ដែល ផង ហើយ "
         "អី អ្វី ខ្លះ ពីរបៀប យ៉ាងម៉េច យ៉ាងដូចម្តេច ជួយ ប្រាប់ តើខ្ញុំ "
         "ខ្ញុំបាទ នាងខ្ញុំ "
+        "សួស្តី ជម្រាបសួរ អរគុណ "
     ),
 }
 
@@ -92,35 +96,68 @@ class Analyzer:
     """Text → content words, with synonyms mapped to the canonical terms editors chose.
 
     Synonym keys and values are analysed with the same normalisation and segmentation as the text
-    they will meet, so an editor can write them as people type them.
+    they will meet, so an editor can write them as people type them. Keys are looked up by their
+    letters with the word breaks removed: the segmenter may cut "ប៉ាស្ព័រ" into two words in one
+    sentence and keep it whole in another, and a key must match both.
     """
 
+    # Replacements are applied until nothing changes, so that a phrase key still matches after
+    # one of its words was itself replaced ("ទិដ្ឋាការ អេឡិចត្រូនិច" → "…អេឡិចត្រូនិក" → e-Visa).
+    # The bound only guards against a cycle the validator did not see.
+    _MAX_PASSES = 4
+
     def __init__(self, synonyms: Mapping[str, Mapping[str, str]] | None = None) -> None:
-        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._phrases: dict[str, tuple[str, ...]] = {}
+        self._longest = 0
         for table in (synonyms or {}).values():
             for term, canonical in table.items():
-                key = tuple(split_words(normalize(term)))
+                key = split_words(normalize(term))
                 value = tuple(split_words(normalize(canonical)))
-                if key and value and key != value:
-                    self._phrases[key] = value
-        self._longest = max((len(k) for k in self._phrases), default=0)
+                if key and value and tuple(key) != value:
+                    self._phrases["".join(key)] = value
+                    # A key may come as more words than it was written in: "ប៉ាស្ព័រ" → ប៉ា ស្ព័រ.
+                    self._longest = max(self._longest, len("".join(key)))
 
-    def _apply_synonyms(self, words: list[str]) -> list[str]:
-        if not self._phrases:
-            return words
+    def _replace_once(self, words: list[str]) -> list[str]:
         out: list[str] = []
         i = 0
         while i < len(words):
-            for size in range(min(self._longest, len(words) - i), 0, -1):
-                replacement = self._phrases.get(tuple(words[i : i + size]))
-                if replacement is not None:
-                    out.extend(replacement)
-                    i += size
+            # The longest run of words starting here whose letters spell a key.
+            best, size, letters = None, 0, ""
+            for j in range(i, len(words)):
+                letters += words[j]
+                if len(letters) > self._longest:
                     break
-            else:
-                out.append(words[i])
+                found = self._phrases.get(letters)
+                if found is not None:
+                    best, size = found, j - i + 1
+            if best is None:
+                out.extend(self._replace_prefix(words[i]))
                 i += 1
+            else:
+                out.extend(best)
+                i += size
         return out
+
+    def _replace_prefix(self, word: str) -> list[str]:
+        """A Khmer word that starts with a key, cut where a new syllable starts ("ជំរាបសួរ")."""
+        if not is_khmer_char(word[0]):
+            return [word]
+        for cut in range(min(len(word) - 1, self._longest), 1, -1):
+            found = self._phrases.get(word[:cut])
+            # A misspelling key can be the start of the right spelling ("គេហទំព័" of "គេហទំព័រ").
+            if (found is not None and is_khmer_base(word[cut]) and word[cut - 1] != COENG
+                    and not word.startswith("".join(found))):
+                return [*found, word[cut:]]
+        return [word]
+
+    def _apply_synonyms(self, words: list[str]) -> list[str]:
+        for _ in range(self._MAX_PASSES if self._phrases else 0):
+            replaced = self._replace_once(words)
+            if replaced == words:
+                break
+            words = replaced
+        return words
 
     def words(self, text: str) -> list[str]:
         """Content words of any text, in order; all words when every one is a stopword.

@@ -1,0 +1,51 @@
+"""Questions about another country or another subject are offered choices, never answered."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.scope import mentions
+from bot.engine.segment import Analyzer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how do I get a Thai driving licence", "renew my US passport", "bakong temple opening hours",
+     "ប្រាសាទបាគងនៅឯណា", "what time is it in cambodia"],
+)
+def test_other_places_and_subjects_are_not_answered(bundled_assistant, question):
+    assert bundled_assistant.ask(question).status != "answer"
+
+
+def test_a_visitors_nationality_still_gets_the_visa_answer(bundled_assistant):
+    answer = bundled_assistant.ask("my friend from France needs an e-visa, how does she apply")
+    assert answer.status == "answer" and answer.entry.topic == "evisa"
+
+
+def test_capital_us_is_a_country_but_lowercase_us_is_a_pronoun():
+    assert "usa" in mentions("renew my US passport").places
+    assert not mentions("can you help us with the e-visa").places
+
+
+def test_a_cambodian_passport_holder_abroad_is_not_elsewhere():
+    named = mentions("I have a Cambodian passport and work in Korea, how do I renew it")
+    assert not named.elsewhere(frozenset(), for_visitors=False)
+
+
+def test_synonym_keys_match_however_the_segmenter_cuts_them():
+    analyzer = Analyzer({"km": {"ប៉ាស្ព័រ": "លិខិតឆ្លងដែន", "ជំរាប": "ជម្រាប"}})
+    passport = analyzer.words("លិខិតឆ្លងដែន")
+    words = analyzer.words("ម្ដាយខ្ញុំចាស់ហើយ ដើរមិនរួច អាចធ្វើប៉ាស្ព័រឲ្យគាត់បានអត់")
+    assert any(words[i : i + len(passport)] == passport for i in range(len(words)))
+    assert analyzer.words("ជំរាបសួរ")[0] == "ជម្រាប"
+
+
+def test_phrase_keys_match_after_a_word_inside_them_was_replaced():
+    analyzer = Analyzer({"km": {"អេឡិចត្រូនិច": "អេឡិចត្រូនិក", "ទិដ្ឋាការអេឡិចត្រូនិក": "e-Visa"}})
+    assert analyzer.words("ទិដ្ឋាការអេឡិចត្រូនិច") == ["evisa"]
+
+
+def test_greetings_around_a_question_do_not_pull_it_to_the_greeting(bundled_assistant):
+    answer = bundled_assistant.ask("hi, how much is a passport")
+    assert answer.status == "answer" and answer.entry.topic == "passport"
+    assert bundled_assistant.ask("hi").entry.topic == "greeting"
