@@ -54,7 +54,7 @@ def decide(
 
     Two close candidates of the same topic do not block an answer (either answers the question's
     topic); two close candidates of different topics do, and are offered as choices instead. A
-    best candidate about another country's version of the service is offered, never answered.
+    best candidate about somewhere or something else (`engine.scope`) is offered, never answered.
     """
     if not ranked or ranked[0].score < thresholds.suggest:
         return Decision(FALLBACK, None, ())

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.engine.normalize import COENG, is_khmer_base
+from bot.engine.normalize import starts_syllable
 from bot.engine.scope import mentions
 from bot.engine.segment import Analyzer, char_ngrams
 from bot.model import Entry
@@ -182,7 +182,7 @@ class Matcher:
     def _split_known(self, word: str) -> list[str] | None:
         splits = [
             (word[:k], word[k:]) for k in range(2, len(word) - 1)
-            if is_khmer_base(word[k]) and word[k - 1] != COENG
+            if starts_syllable(word, k)
             and word[:k] in self._postings and word[k:] in self._postings
         ]
         if not splits:

@@ -61,6 +61,11 @@ def is_khmer_base(ch: str) -> bool:
     return "\u1780" <= ch <= "\u17b3"
 
 
+def starts_syllable(word: str, at: int) -> bool:
+    """Whether a Khmer word can be cut before index `at`: a new letter, not a subscript."""
+    return is_khmer_base(word[at]) and word[at - 1] != COENG
+
+
 def _is_mark(ch: str) -> bool:
     return ("\u17b6" <= ch <= "\u17d1") or ch in ("\u17d3", "\u17dd")
 

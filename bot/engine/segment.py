@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from khmercut import tokenize as khmer_tokenize
 
-from bot.engine.normalize import COENG, is_khmer_base, is_khmer_char, normalize
+from bot.engine.normalize import is_khmer_char, normalize, starts_syllable
 
 # Question scaffolding, not content. Written as people type them; `STOPWORDS` below holds them
 # normalised, so spelling variants of a stopword are dropped too.
@@ -146,7 +146,7 @@ class Analyzer:
         for cut in range(min(len(word) - 1, self._longest), 1, -1):
             found = self._phrases.get(word[:cut])
             # A misspelling key can be the start of the right spelling ("គេហទំព័" of "គេហទំព័រ").
-            if (found is not None and is_khmer_base(word[cut]) and word[cut - 1] != COENG
+            if (found is not None and starts_syllable(word, cut)
                     and not word.startswith("".join(found))):
                 return [*found, word[cut:]]
         return [word]

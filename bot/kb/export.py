@@ -173,7 +173,7 @@ class ExportError(Exception):
 SYNONYMS_HEADER = (
     "# Colloquial, misspelt and romanised terms → the canonical word used in the entries' "
     "questions.\n"
-    "# Applied once (no chains): a canonical word must not itself be a key. "
+    "# A canonical word must not itself be a key (map straight to the final word). "
     "Edit, then: govbot kb import\n"
 )
 CATEGORIES_HEADER = "# Menu categories: the folder names, with their names in both languages.\n"

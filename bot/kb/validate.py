@@ -228,8 +228,8 @@ def _check_synonyms(source: SourceFile, problems: list[Problem]) -> dict[str, di
             if clash is not None and normalize(clash) != normalize(term):
                 problems.append(Problem(
                     source.path, source.line(f"{lang}.{term}"), f"{lang}.{term}",
-                    f'"{canonical}" is itself replaced (by the entry for "{clash}"); synonyms '
-                    "apply once, so map both straight to the final word",
+                    f'"{canonical}" is itself replaced (by the entry for "{clash}"); a chain '
+                    "is hard to follow, so map both straight to the final word",
                 ))
     return clean
 
