@@ -22,6 +22,31 @@ def test_a_visitors_nationality_still_gets_the_visa_answer(bundled_assistant):
     assert answer.status == "answer" and answer.entry.topic == "evisa"
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["I'm Indian, do I need a visa?", "do Americans need a visa for Cambodia",
+     "visa for French citizens"],
+)
+def test_a_nationality_in_any_phrasing_keeps_the_visa_answer(bundled_assistant, question):
+    answer = bundled_assistant.ask(question)
+    assert answer.status == "answer" and answer.entry.topic == "evisa"
+
+
+def test_a_nationality_before_a_service_is_that_countrys_service():
+    assert not mentions("thai visa").origins
+    assert mentions("are thai citizens allowed").origins == {"thai"}
+
+
+def test_a_country_after_for_is_a_destination_not_a_nationality():
+    assert not mentions("e-arrival card for japan").origins
+
+
+def test_a_bare_word_shared_by_several_services_gets_choices(bundled_assistant):
+    answer = bundled_assistant.ask("renew")  # ID card, driving licence or passport?
+    assert answer.status == "suggest"
+    assert {s.entry.topic for s in answer.suggestions} >= {"id-card", "driving-licence"}
+
+
 def test_capital_us_is_a_country_but_lowercase_us_is_a_pronoun():
     assert "usa" in mentions("renew my US passport").places
     assert not mentions("can you help us with the e-visa").places

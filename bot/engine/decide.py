@@ -27,7 +27,7 @@ class Thresholds:
 
     answer: float = 45.0
     suggest: float = 32.0
-    margin: float = 0.0
+    margin: float = 3.0
     lead_answer: float = 32.0
     lead: float = 10.0
     max_suggestions: int = 3
@@ -66,8 +66,12 @@ def decide(
         ),
         None,
     )
-    # With no other topic in sight there is no lead to measure, only the score.
-    lead = None if runner_up is None else best.score - runner_up.score
+    # With no other topic among the ranked, every other topic scores below the last of them, so
+    # the lead is at least that far; a lone candidate has nothing to measure a lead against.
+    if runner_up is not None:
+        lead: float | None = best.score - runner_up.score
+    else:
+        lead = best.score - ranked[-1].score if len(ranked) > 1 else None
     if lead is None:
         confident = best.score >= thresholds.answer
     else:

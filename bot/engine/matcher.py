@@ -17,7 +17,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.engine.normalize import starts_syllable
-from bot.engine.scope import mentions
+from bot.engine.scope import Mentions, mentions
 from bot.engine.segment import Analyzer, char_ngrams
 from bot.model import Entry
 
@@ -190,6 +190,13 @@ class Matcher:
         # The most even cut: "ទិដ្ឋាការ|អនឡាញ" rather than a one-letter piece and the rest.
         return list(max(splits, key=lambda pair: min(map(len, pair))))
 
+    @staticmethod
+    def _without_incidentals(words: list[str], named: Mentions) -> list[str]:
+        """The asker's nationality ("my friend from France") or destination picks no entry, and as
+        a word no entry uses it would count against every one; `Mentions.elsewhere` judges it."""
+        kept = [w for w in words if w not in named.incidental]
+        return kept or words
+
     def _uses(self, entry: int, word: str) -> bool:
         found = self._entry_share.get(word)
         return found is not None and bool(np.any(found[0] == entry))
@@ -228,7 +235,8 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best `limit` entries for `text`, best first, each scored by its best variant."""
-        words = self.correct(self.analyzer.words(text))
+        named = mentions(text)
+        words = self.correct(self._without_incidentals(self.analyzer.words(text), named))
         if not words or not self._row_text:
             return []
         parts = self.components(words)
@@ -244,7 +252,6 @@ class Matcher:
             scorer=fuzz.token_set_ratio, processor=None, dtype=np.float32,
         )[0]
         scores = combine(self.recipe, word_ratio, {k: v[pool] for k, v in parts.items()})
-        named = mentions(text)
         # Best row per entry: walk rows from the best down, keeping each entry's first sighting.
         seen: set[int] = set()
         out: list[Candidate] = []

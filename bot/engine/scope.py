@@ -17,19 +17,17 @@ import re
 from dataclasses import dataclass
 
 from bot.engine.normalize import normalize
-from bot.engine.segment import split_words
+from bot.engine.segment import STOPWORDS, split_words
 
 # Other countries and their people, as typed (normalised and segmented like any question).
 # Left out on purpose: words that are also a language or a pronoun in questions we answer
 # ("english", "us"); "US" in capitals is read as "usa" before normalising.
 _PLACES = {
     "en": (
-        "thailand thai vietnam vietnamese viet laos lao laotian malaysia malaysian singapore "
-        "singaporean indonesia indonesian bali philippines philippine filipino myanmar burma "
-        "burmese brunei china chinese japan japanese korea korean taiwan taiwanese hongkong hong "
-        "india indian usa america american canada canadian mexico australia australian zealand "
-        "uk britain british england france french germany german italy italian spain spanish "
-        "netherlands dutch russia russian europe european uae dubai qatar turkey"
+        "thailand vietnam laos malaysia singapore indonesia bali philippines myanmar burma brunei "
+        "china japan korea taiwan hongkong hong india usa america canada mexico australia zealand "
+        "uk britain england france germany italy spain netherlands russia europe uae dubai qatar "
+        "turkey"
     ),
     "km": (
         "ថៃ វៀតណាម យួន ឡាវ ម៉ាឡេស៊ី សិង្ហបុរី ឥណ្ឌូនេស៊ី ហ្វីលីពីន មីយ៉ាន់ម៉ា ភូមា ប្រ៊ុយណេ "
@@ -37,17 +35,29 @@ _PLACES = {
         "បារាំង អាល្លឺម៉ង់ អ៊ីតាលី អេស្ប៉ាញ ហូឡង់ រុស្ស៊ី អឺរ៉ុប ឌូបៃ"
     ),
 }
+# Words for a country's people: after "I'm", "for", "are" they are the asker's nationality ("I'm
+# Indian", "visa for French citizens"), where a country's name is a destination ("e-Arrival for
+# Japan").
+_NATIONALITIES = (
+    "thai vietnamese viet lao laotian malaysian singaporean indonesian philippine filipino "
+    "burmese chinese japanese korean taiwanese indian american canadian australian british "
+    "french german italian spanish dutch russian european"
+)
 
 # Things no public-service answer speaks of: another country's own visa and arrival schemes,
 # and everyday subjects whose questions share a word with ours ("Bakong temple", "weather in
 # Siem Reap", "gold price"). An entry that does use the word is not affected.
 _NOT_OURS = (
     "schengen tdac esta mext k-eta keta temple pagoda weather forecast rain football lottery "
-    "horoscope gold recipe hotel ប្រាសាទ វត្ត អាកាសធាតុ ភ្លៀង បាល់ទាត់ ឆ្នោត ហោរាសាស្ត្រ មាស "
-    "សណ្ឋាគារ"
+    "horoscope gold recipe hotel hospital clinic mortgage paypal cellcard metfone "
+    "ប្រាសាទ វត្ត អាកាសធាតុ ភ្លៀង បាល់ទាត់ ឆ្នោត ហោរាសាស្ត្រ មាស សណ្ឋាគារ មន្ទីរពេទ្យ គ្លីនិក ស៊ីម"
 )
-# Questions about the clock, which share "time"/"ម៉ោង" with processing-time answers.
-_NOT_OURS_PHRASES = ("what time is it", "time now", "ម៉ោងប៉ុន្មានហើយ", "ឥឡូវម៉ោងប៉ុន្មាន")
+# Questions about the clock, which share "time"/"ម៉ោង" with processing-time answers, and loans
+# for a house or a car, which share "loan"/"ខ្ចី" with the digital-skills loan.
+_NOT_OURS_PHRASES = (
+    "what time is it", "time now", "ម៉ោងប៉ុន្មានហើយ", "ឥឡូវម៉ោងប៉ុន្មាន",
+    "house loan", "home loan", "car loan", "buy a house", "ទិញផ្ទះ", "ទិញឡាន",
+)
 
 # Words that tie the question to Cambodia. `_HOME_NATION` names the nation itself ("Cambodian
 # passport", "ប៉ាស្ព័រខ្មែរ"): the service asked about is Cambodia's. `_HOME_PLACES` only says where
@@ -60,9 +70,28 @@ _HOME_PLACES = (
 )
 
 # A country named as where a visitor comes from ("from France", "ជនជាតិអាមេរិក", "French
-# passport holder") is the asker's nationality, which visitor entries expect.
-_ORIGIN_BEFORE = "from for ពី មកពី ជនជាតិ ពលរដ្ឋ ប្រជាជន លិខិតឆ្លងដែន ប៉ាស្ព័រ"
-_ORIGIN_AFTER = "citizen national passport nationality holder"
+# passport holder") is the asker's nationality, which visitor entries expect. A nationality word
+# is one too after the weak markers, or when no noun follows it ("do Americans need a visa"):
+# "Thai visa" is Thailand's visa.
+_ORIGIN_BEFORE = "from ពី មកពី ជនជាតិ ពលរដ្ឋ ប្រជាជន លិខិតឆ្លងដែន ប៉ាស្ព័រ"
+_NATIONALITY_BEFORE = "for im am are is"
+# Words that only say who the asker is; with the nationality they pick no entry.
+_NATIONALITY_NOUNS = "citizen national nationality holder"
+_ORIGIN_AFTER = f"passport {_NATIONALITY_NOUNS}"
+
+# A place right before one of these is the country whose scheme is asked about ("Thai visa",
+# "Vietnam e-visa", "Australia student visa", "ទិដ្ឋាការថៃ" with the place after): never ours, even
+# from a Cambodian ("do Cambodians need a Thai visa"). "e" is what "e-visa" leaves after its hyphen.
+_SCHEME_AFTER = (
+    "visa evisa e student tourist arrival earrival tdac embassy immigration licence license")
+_SCHEME_BEFORE = "ទិដ្ឋាការ វីសា ស្ថានទូត"
+# A place after these is where the asker is going: a visitor's entry is about coming to Cambodia,
+# so it does not apply; a citizen's passport is what takes them there ("passport to visit France").
+_DESTINATION_BEFORE = "to visit visiting into ទៅកាន់ ទៅលេង"
+# Khmer puts the purpose between the going and the place ("ទៅធ្វើការនៅកូរ៉េ"), so ទៅ marks a
+# destination a few words ahead.
+_GOING = "ទៅ"
+_GOING_REACH = 3
 
 _US_RE = re.compile(r"\bU\.?S\.?A?\b(?!\w)")
 
@@ -71,13 +100,20 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(w for part in text.split() for w in split_words(normalize(part)))
 
 
-PLACES = _words(" ".join(_PLACES.values()))
+NATIONALITIES = _words(_NATIONALITIES)
+PLACES = _words(" ".join(_PLACES.values())) | NATIONALITIES
 NOT_OURS = _words(_NOT_OURS)
 NOT_OURS_PHRASES = tuple(normalize(p) for p in _NOT_OURS_PHRASES)
 HOME_NATION = _words(_HOME_NATION)
 HOME_PLACES = _words(_HOME_PLACES)
 ORIGIN_BEFORE = _words(_ORIGIN_BEFORE)
+NATIONALITY_BEFORE = _words(_NATIONALITY_BEFORE)
 ORIGIN_AFTER = _words(_ORIGIN_AFTER)
+NATIONALITY_NOUNS = _words(_NATIONALITY_NOUNS)
+SCHEME_AFTER = _words(_SCHEME_AFTER)
+SCHEME_BEFORE = _words(_SCHEME_BEFORE)
+DESTINATION_BEFORE = _words(_DESTINATION_BEFORE)
+GOING = _words(_GOING)
 
 
 @dataclass(frozen=True)
@@ -86,6 +122,11 @@ class Mentions:
 
     places: frozenset[str] = frozenset()
     origins: frozenset[str] = frozenset()  # places named as the asker's nationality
+    # Who the asker is and where they go: the origins and the nouns saying so ("citizen"), and the
+    # destinations. They pick no entry; `elsewhere` judges them.
+    incidental: frozenset[str] = frozenset()
+    schemes: frozenset[str] = frozenset()  # places whose own visa or licence is asked about
+    destinations: frozenset[str] = frozenset()  # places the asker is going to
     not_ours: frozenset[str] = frozenset()  # schemes, subjects and phrases of _NOT_OURS
     home_nation: bool = False
     home_place: bool = False
@@ -96,18 +137,20 @@ class Mentions:
     def elsewhere(self, uses: frozenset[str], for_visitors: bool) -> bool:
         """Whether an entry using the words `uses` would answer a question about somewhere else.
 
-        Visitor entries are for people of every nationality, so a nationality ("from France") or
-        a Cambodian destination keeps them; other entries are Cambodia's own services, which only
-        the nation's name ties to the question.
+        Another country's own scheme ("Thai visa") is never ours. Visitor entries are for people
+        of every nationality coming to Cambodia, so a nationality ("from France") or a Cambodian
+        place keeps them, and a trip elsewhere does not; other entries are Cambodia's own
+        services, which the nation's name ties to the question and a trip abroad does not untie.
         """
-        if self.not_ours - uses:
+        if self.not_ours - uses or self.schemes:
             return True
-        foreign = self.places - uses
-        if not foreign or self.home_nation:
-            return False
         if for_visitors:
-            return bool(foreign - self.origins) and not self.home_place
-        return True
+            if self.destinations:
+                return True
+            foreign = self.places - uses - self.origins
+            return bool(foreign) and not self.home_place and not self.home_nation
+        foreign = self.places - uses - self.destinations
+        return bool(foreign) and not self.home_nation
 
 
 def mentions(text: str) -> Mentions:
@@ -116,18 +159,30 @@ def mentions(text: str) -> Mentions:
     words = split_words(normalized)
     places: set[str] = set()
     origins: set[str] = set()
+    schemes: set[str] = set()
+    destinations: set[str] = set()
     for i, word in enumerate(words):
         if word not in PLACES:
             continue
         places.add(word)
         before = words[i - 1] if i else ""
         after = words[i + 1] if i + 1 < len(words) else ""
-        if before in ORIGIN_BEFORE or after in ORIGIN_AFTER:
+        if after in SCHEME_AFTER or before in SCHEME_BEFORE:
+            schemes.add(word)
+        if before in DESTINATION_BEFORE or GOING & set(words[max(i - _GOING_REACH, 0) : i]):
+            destinations.add(word)
+        if (before in ORIGIN_BEFORE or after in ORIGIN_AFTER
+                or (word in NATIONALITIES
+                    and (before in NATIONALITY_BEFORE or not after or after in STOPWORDS["en"]))):
             origins.add(word)
     joined = set(words)
     return Mentions(
         places=frozenset(places),
         origins=frozenset(origins),
+        incidental=frozenset(
+            origins | destinations | (joined & NATIONALITY_NOUNS if origins else set())),
+        schemes=frozenset(schemes),
+        destinations=frozenset(destinations),
         not_ours=frozenset(joined & NOT_OURS).union(
             p for p in NOT_OURS_PHRASES if p in normalized),
         home_nation=bool(joined & HOME_NATION),

@@ -26,14 +26,18 @@ _STOPWORD_TEXT: dict[str, str] = {
         "also have has had get got getting "
         # Greetings and thanks around a question ("hi, how do I …", "thanks, and the fee?"):
         # a message that is only these still meets the greeting entries (see `words`).
-        "hi hii hello helo dear thanks thank thx ok okay "
+        "hi hii hello helo dear thanks thank thx ok okay good morning afternoon evening "
+        # Someone asked for ("my friend needs…", "my boss told me…"): who asks picks no entry.
+        # Family words stay: a child, wife or parent does pick civil-registration entries.
+        "friend buddy colleague boss cousin brother sister boyfriend girlfriend "
     ),
     "km": (
         "តើ ខ្ញុំ ត្រូវ ដែរ ទេ បាន អត់ ចង់ ការ សេចក្តី យ៉ាង ម៉េច ដូចម្តេច ដោយ "
         "របៀប ណា នៅ សូម បង ចាស បាទ គឺ នេះ នោះ ហ្នឹង ឬ និង ដែល ផង ហើយ "
         "អី អ្វី ខ្លះ ពីរបៀប យ៉ាងម៉េច យ៉ាងដូចម្តេច ជួយ ប្រាប់ តើខ្ញុំ "
         "ខ្ញុំបាទ នាងខ្ញុំ "
-        "សួស្តី ជម្រាបសួរ អរគុណ "
+        "សួស្តី ជម្រាបសួរ អរគុណ អរុណសួស្តី ទិវាសួស្តី សាយណ្ហសួស្តី "
+        "មិត្ត មិត្តភក្តិ មិត្តភ័ក្ដិ មិត្តរួមការងារ "
     ),
 }
 
