@@ -96,6 +96,36 @@ def test_thresholds_split_answer_suggest_fallback():
     assert decide([], t).status == "fallback"
 
 
+def test_a_low_score_answers_only_with_a_clear_lead_over_other_topics():
+    topics = {"a": "evisa", "b": "tax", "hi": "greeting"}
+    t = Thresholds(answer=45, suggest=30, margin=3, lead_floor=32, lead_weight=1.5,
+                   lead_target=52)
+    # 36 + 1.5 × 12 = 54: a long question far ahead of every other topic
+    assert decide(_candidates(("a", 36), ("b", 24)), t, topics).status == "answer"
+    # 36 + 1.5 × 6 = 45: not clear enough
+    assert decide(_candidates(("a", 36), ("b", 30)), t, topics).status == "suggest"
+    # small talk needs the full answer score, however far ahead
+    assert decide(_candidates(("hi", 40), ("b", 10)), t, topics).status == "suggest"
+
+
+def test_a_high_score_within_the_margin_of_another_topic_is_a_choice():
+    t = Thresholds(answer=45, suggest=30, margin=3)
+    ranked = _candidates(("a", 52), ("b", 50))
+    assert decide(ranked, t, {"a": "id-card", "b": "driving-licence"}).status == "suggest"
+
+
+def test_single_topic_candidates_lead_by_at_least_the_gap_to_the_last():
+    t = Thresholds(answer=45, suggest=30, margin=3, lead_floor=32, lead_weight=1.5,
+                   lead_target=52)
+    ranked = _candidates(("a1", 38), ("a2", 30), ("a3", 20))
+    assert decide(ranked, t, {"a1": "evisa", "a2": "evisa", "a3": "evisa"}).status == "answer"
+
+
+def test_khmer_typed_against_digits_or_latin_splits_into_words():
+    assert Analyzer().words("ប្រហែល២ឆ្នាំ ធ្វើpassport")[-1] == "passport"
+    assert "2" in Analyzer().words("ប្រហែល២ឆ្នាំ")
+
+
 def test_index_covers_both_languages_and_titles(assistant):
     matcher: Matcher = assistant.snapshot.matcher
     # 3 entries × 2 languages × (title + 6 questions)

@@ -21,16 +21,21 @@ class Thresholds:
     """Score cut-offs (0–100); `margin`: how far the best must lead the runner-up to answer.
 
     Long, rambling questions score low against every short variant, yet their best entry often
-    stands far ahead of any other topic: `lead_answer` and `lead` answer those (a score of at least
-    `lead_answer` with a lead of `lead` over the best other topic), calibrated like the rest.
+    stands far ahead of any other topic. Those are answered from `lead_floor` up when the score
+    and the lead over the best other topic together reach `lead_target` (score + `lead_weight` ×
+    lead): the lower the score, the clearer the lead must be. Calibrated like the rest.
     """
 
     answer: float = 45.0
     suggest: float = 32.0
     margin: float = 3.0
-    lead_answer: float = 32.0
-    lead: float = 10.0
+    lead_floor: float = 32.0
+    lead_weight: float = 1.5
+    lead_target: float = 52.0
     max_suggestions: int = 3
+    # Small talk is never the answer to a long question, however far ahead: its variants are a
+    # word or two ("អរគុណច្រើន" → ច្រើន), which any long question may contain.
+    score_only_topics: tuple[str, ...] = ("greeting",)
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -72,11 +77,15 @@ def decide(
         lead: float | None = best.score - runner_up.score
     else:
         lead = best.score - ranked[-1].score if len(ranked) > 1 else None
+    by_lead = topic_of is None or topic_of.get(best.entry_id) not in thresholds.score_only_topics
     if lead is None:
         confident = best.score >= thresholds.answer
     else:
-        confident = (best.score >= thresholds.answer and lead >= thresholds.margin) or (
-            best.score >= thresholds.lead_answer and lead >= thresholds.lead)
+        # Two topics within the margin are a choice for the user, whatever the score.
+        confident = lead >= thresholds.margin and (
+            best.score >= thresholds.answer
+            or (by_lead and best.score >= thresholds.lead_floor
+                and best.score + thresholds.lead_weight * lead >= thresholds.lead_target))
     if confident and not best.elsewhere:
         return Decision(ANSWER, best, ())
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)

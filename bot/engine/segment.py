@@ -8,6 +8,7 @@ left in, they make every question look like every other.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from khmercut import tokenize as khmer_tokenize
@@ -24,6 +25,9 @@ _STOPWORD_TEXT: dict[str, str] = {
         "if so this that these those there here please pls plz hey sir madam want wanna "
         "need like know tell just some any how what whats where when which who whom why "
         "also have has had get got getting "
+        # Talk around the question: "is it still…", "really", "a blog said", "I have a question".
+        "now still really said saying since only even already then than thing stuff question "
+        "cant dont didnt doesnt isnt wont "
         # Greetings and thanks around a question ("hi, how do I …", "thanks, and the fee?"):
         # a message that is only these still meets the greeting entries (see `words`).
         "hi hii hello helo dear thanks thank thx ok okay good morning afternoon evening "
@@ -37,6 +41,8 @@ _STOPWORD_TEXT: dict[str, str] = {
         "អី អ្វី ខ្លះ ពីរបៀប យ៉ាងម៉េច យ៉ាងដូចម្តេច ជួយ ប្រាប់ តើខ្ញុំ "
         "ខ្ញុំបាទ នាងខ្ញុំ "
         "សួស្តី ជម្រាបសួរ អរគុណ អរុណសួស្តី ទិវាសួស្តី សាយណ្ហសួស្តី "
+        # The words English drops as can, have, not, know, that, is, of, really, via, they, in.
+        "អាច មាន មិន ដឹង ថា ជា របស់ មែន ណាស់ តាម គេ ក្នុង តែ ទើប សោះ ឥឡូវ វិញ ត្រូវការ ៗ "
         "មិត្ត មិត្តភក្តិ មិត្តភ័ក្ដិ មិត្តរួមការងារ "
     ),
 }
@@ -67,13 +73,15 @@ def _split_prefix(token: str) -> list[str]:
     return [token]
 
 
+_SCRIPT_RUN = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]+|[^\s\u1780-\u17ff\u19e0-\u19ff]+")
+
+
 def split_words(normalized: str) -> list[str]:
     """Words of already-normalised text: Khmer runs segmented, Latin runs split on spaces."""
     words: list[str] = []
-    for chunk in normalized.split(" "):
-        if not chunk:
-            continue
-        if any(is_khmer_char(ch) for ch in chunk):
+    # Khmer and Latin or digits typed together ("ប្រហែល២ឆ្នាំ", "ធ្វើpassport") are separate words.
+    for chunk in _SCRIPT_RUN.findall(normalized):
+        if is_khmer_char(chunk[0]):
             for token in khmer_tokenize(chunk):
                 if token.strip() and token != "\u200b":
                     words.extend(_split_prefix(token))
