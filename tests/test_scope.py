@@ -37,6 +37,16 @@ def test_a_nationality_before_a_service_is_that_countrys_service():
     assert mentions("are thai citizens allowed").origins == {"thai"}
 
 
+@pytest.mark.parametrize("question", ["visa Korea E-9 for workers", "ទិដ្ឋាការថៃ", "Vietnam e-visa"])
+def test_a_country_next_to_visa_is_that_countrys_scheme(question):
+    assert mentions(question).schemes
+
+
+def test_passport_holders_of_a_country_are_askers_not_a_scheme():
+    named = mentions("evisa japan passport holders")
+    assert named.origins == {"japan"} and not named.schemes
+
+
 def test_a_country_after_for_is_a_destination_not_a_nationality():
     assert not mentions("e-arrival card for japan").origins
 

@@ -84,7 +84,7 @@ _ORIGIN_AFTER = f"passport {_NATIONALITY_NOUNS}"
 # from a Cambodian ("do Cambodians need a Thai visa"). "e" is what "e-visa" leaves after its hyphen.
 _SCHEME_AFTER = (
     "visa evisa e student tourist arrival earrival tdac embassy immigration licence license")
-_SCHEME_BEFORE = "ទិដ្ឋាការ វីសា ស្ថានទូត"
+_SCHEME_BEFORE = "visa evisa ទិដ្ឋាការ វីសា ស្ថានទូត"
 # A place after these is where the asker is going: a visitor's entry is about coming to Cambodia,
 # so it does not apply; a citizen's passport is what takes them there ("passport to visit France").
 _DESTINATION_BEFORE = "to visit visiting into ទៅកាន់ ទៅលេង"
@@ -167,14 +167,14 @@ def mentions(text: str) -> Mentions:
         places.add(word)
         before = words[i - 1] if i else ""
         after = words[i + 1] if i + 1 < len(words) else ""
-        if after in SCHEME_AFTER or before in SCHEME_BEFORE:
-            schemes.add(word)
         if before in DESTINATION_BEFORE or GOING & set(words[max(i - _GOING_REACH, 0) : i]):
             destinations.add(word)
         if (before in ORIGIN_BEFORE or after in ORIGIN_AFTER
                 or (word in NATIONALITIES
                     and (before in NATIONALITY_BEFORE or not after or after in STOPWORDS["en"]))):
-            origins.add(word)
+            origins.add(word)  # "e-visa Japan passport holders": the asker, not Japan's e-visa
+        elif after in SCHEME_AFTER or before in SCHEME_BEFORE:
+            schemes.add(word)
     joined = set(words)
     return Mentions(
         places=frozenset(places),
