@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's one test command (README "Develop and test"; .ci/run calls exactly this).
+# The project's one test command (README "Quickstart"; .ci/run calls exactly this).
 # It installs everything the tests need into the active Python environment, then checks lint,
 # catalogs and the whole suite. Run it inside a virtual environment.
 set -euo pipefail
