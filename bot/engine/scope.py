@@ -53,10 +53,11 @@ _NOT_OURS = (
     "ប្រាសាទ វត្ត អាកាសធាតុ ភ្លៀង បាល់ទាត់ ឆ្នោត ហោរាសាស្ត្រ មាស សណ្ឋាគារ មន្ទីរពេទ្យ គ្លីនិក ស៊ីម"
 )
 # Questions about the clock, which share "time"/"ម៉ោង" with processing-time answers, and loans
-# for a house or a car, which share "loan"/"ខ្ចី" with the digital-skills loan.
+# for a house or a car, which share "loan"/"ខ្ចី" with the digital-skills loan (buying a car is
+# not ours either, but registering one is).
 _NOT_OURS_PHRASES = (
     "what time is it", "time now", "ម៉ោងប៉ុន្មានហើយ", "ឥឡូវម៉ោងប៉ុន្មាន",
-    "house loan", "home loan", "car loan", "buy a house", "ទិញផ្ទះ", "ទិញឡាន",
+    "house loan", "home loan", "car loan", "buy a house", "ទិញផ្ទះ",
 )
 
 # Words that tie the question to Cambodia. `_HOME_NATION` names the nation itself ("Cambodian
@@ -82,8 +83,9 @@ _ORIGIN_AFTER = f"passport {_NATIONALITY_NOUNS}"
 # A place right before one of these is the country whose scheme is asked about ("Thai visa",
 # "Vietnam e-visa", "Australia student visa", "ទិដ្ឋាការថៃ" with the place after): never ours, even
 # from a Cambodian ("do Cambodians need a Thai visa"). "e" is what "e-visa" leaves after its hyphen.
+# Not "licence": a UK licence is what a foreigner converts to a Cambodian one.
 _SCHEME_AFTER = (
-    "visa evisa e student tourist arrival earrival tdac embassy immigration licence license")
+    "visa evisa e student tourist arrival earrival tdac embassy immigration")
 _SCHEME_BEFORE = "visa evisa ទិដ្ឋាការ វីសា ស្ថានទូត"
 # A place after these is where the asker is going: a visitor's entry is about coming to Cambodia,
 # so it does not apply; a citizen's passport is what takes them there ("passport to visit France").

@@ -31,6 +31,7 @@ _STOPWORD_TEXT: dict[str, str] = {
         # Greetings and thanks around a question ("hi, how do I …", "thanks, and the fee?"):
         # a message that is only these still meets the greeting entries (see `words`).
         "hi hii hello helo dear thanks thank thx ok okay good morning afternoon evening "
+        "bye goodbye see later night all up "
         # Someone asked for ("my friend needs…", "my boss told me…"): who asks picks no entry.
         # Family words stay: a child, wife or parent does pick civil-registration entries.
         "friend buddy colleague boss cousin brother sister boyfriend girlfriend "
@@ -40,7 +41,7 @@ _STOPWORD_TEXT: dict[str, str] = {
         "របៀប ណា នៅ សូម បង ចាស បាទ គឺ នេះ នោះ ហ្នឹង ឬ និង ដែល ផង ហើយ "
         "អី អ្វី ខ្លះ ពីរបៀប យ៉ាងម៉េច យ៉ាងដូចម្តេច ជួយ ប្រាប់ តើខ្ញុំ "
         "ខ្ញុំបាទ នាងខ្ញុំ "
-        "សួស្តី ជម្រាបសួរ អរគុណ អរុណសួស្តី ទិវាសួស្តី សាយណ្ហសួស្តី "
+        "សួស្តី ជម្រាបសួរ អរគុណ អរុណសួស្តី ទិវាសួស្តី សាយណ្ហសួស្តី ច្រើន "
         # The words English drops as can, have, not, know, that, is, of, really, via, they, in.
         "អាច មាន មិន ដឹង ថា ជា របស់ មែន ណាស់ តាម គេ ក្នុង តែ ទើប សោះ ឥឡូវ វិញ ត្រូវការ ៗ "
         "មិត្ត មិត្តភក្តិ មិត្តភ័ក្ដិ មិត្តរួមការងារ "
