@@ -104,8 +104,9 @@ def test_a_low_score_answers_only_with_a_clear_lead_over_other_topics():
     assert decide(_candidates(("a", 36), ("b", 24)), t, topics).status == "answer"
     # 36 + 1.5 × 6 = 45: not clear enough
     assert decide(_candidates(("a", 36), ("b", 30)), t, topics).status == "suggest"
-    # small talk needs the full answer score, however far ahead
-    assert decide(_candidates(("hi", 40), ("b", 10)), t, topics).status == "suggest"
+    # small talk needs a near-exact match, however far ahead
+    assert decide(_candidates(("hi", 50), ("b", 10)), t, topics).status == "suggest"
+    assert decide(_candidates(("hi", 70), ("b", 10)), t, topics).status == "answer"
 
 
 def test_a_high_score_within_the_margin_of_another_topic_is_a_choice():
@@ -141,3 +142,15 @@ def test_synonyms_apply_to_multi_word_phrases():
 
 def test_stopword_only_questions_keep_their_words():
     assert Analyzer().words("who are you") == ["who", "are", "you"]
+
+
+@pytest.mark.parametrize("question", ["who can see what I type here", "ខ្ញុំសួរច្រើនដងហើយ"])
+def test_a_question_sharing_a_word_with_small_talk_is_not_small_talk(bundled_assistant, question):
+    answer = bundled_assistant.ask(question)
+    assert answer.entry is None or answer.entry.topic != "greeting"
+
+
+@pytest.mark.parametrize("question", ["see you", "អរគុណច្រើន", "good morning", "susadey bong"])
+def test_small_talk_alone_gets_the_small_talk_answer(bundled_assistant, question):
+    answer = bundled_assistant.ask(question)
+    assert answer.status == "answer" and answer.entry.topic == "greeting"

@@ -33,9 +33,11 @@ class Thresholds:
     lead_weight: float = 1.5
     lead_target: float = 52.0
     max_suggestions: int = 3
-    # Small talk is never the answer to a long question, however far ahead: its variants are a
-    # word or two ("អរគុណច្រើន" → ច្រើន), which any long question may contain.
-    score_only_topics: tuple[str, ...] = ("greeting",)
+    # Small talk answers only a message that is small talk: its variants are a word or two
+    # ("see you", "អរគុណច្រើន"), which any longer question may contain ("who can see what I type"),
+    # so it needs a near-exact match and never wins by lead.
+    small_talk_topics: tuple[str, ...] = ("greeting",)
+    small_talk_answer: float = 55.0
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -77,14 +79,18 @@ def decide(
         lead: float | None = best.score - runner_up.score
     else:
         lead = best.score - ranked[-1].score if len(ranked) > 1 else None
-    by_lead = topic_of is None or topic_of.get(best.entry_id) not in thresholds.score_only_topics
-    if lead is None:
+    small_talk = (topic_of is not None
+                  and topic_of.get(best.entry_id) in thresholds.small_talk_topics)
+    if small_talk:
+        confident = best.score >= thresholds.small_talk_answer and (
+            lead is None or lead >= thresholds.margin)
+    elif lead is None:
         confident = best.score >= thresholds.answer
     else:
         # Two topics within the margin are a choice for the user, whatever the score.
         confident = lead >= thresholds.margin and (
             best.score >= thresholds.answer
-            or (by_lead and best.score >= thresholds.lead_floor
+            or (best.score >= thresholds.lead_floor
                 and best.score + thresholds.lead_weight * lead >= thresholds.lead_target))
     if confident and not best.elsewhere:
         return Decision(ANSWER, best, ())

@@ -25,13 +25,13 @@ _STOPWORD_TEXT: dict[str, str] = {
         "if so this that these those there here please pls plz hey sir madam want wanna "
         "need like know tell just some any how what whats where when which who whom why "
         "also have has had get got getting "
-        # Talk around the question: "is it still…", "really", "a blog said", "I have a question".
-        "now still really said saying since only even already then than thing stuff question "
+        # Talk around the question: "is it still…", "really", "a blog said".
+        "now still really said saying since only even already then than thing stuff "
         "cant dont didnt doesnt isnt wont "
         # Greetings and thanks around a question ("hi, how do I …", "thanks, and the fee?"):
         # a message that is only these still meets the greeting entries (see `words`).
         "hi hii hello helo dear thanks thank thx ok okay good morning afternoon evening "
-        "bye goodbye see later night all up "
+        "bye goodbye later night all up "
         # Someone asked for ("my friend needs…", "my boss told me…"): who asks picks no entry.
         # Family words stay: a child, wife or parent does pick civil-registration entries.
         "friend buddy colleague boss cousin brother sister boyfriend girlfriend "
