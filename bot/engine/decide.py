@@ -37,7 +37,7 @@ class Thresholds:
     # ("see you", "អរគុណច្រើន"), which any longer question may contain ("who can see what I type"),
     # so it needs a near-exact match and never wins by lead.
     small_talk_topics: tuple[str, ...] = ("greeting",)
-    small_talk_answer: float = 55.0
+    small_talk_answer: float = 50.0
 
 
 DEFAULT_THRESHOLDS = Thresholds()

@@ -35,11 +35,10 @@ _PLACES = {
         "បារាំង អាល្លឺម៉ង់ អ៊ីតាលី អេស្ប៉ាញ ហូឡង់ រុស្ស៊ី អឺរ៉ុប ឌូបៃ"
     ),
 }
-# Words for a country's people: after "I'm", "for", "are" they are the asker's nationality ("I'm
-# Indian", "visa for French citizens"), where a country's name is a destination ("e-Arrival for
-# Japan").
+# Words for a country's people: after "I'm", "are" they are the asker's nationality ("I'm Indian",
+# "are Thai citizens…"); "for" says nothing ("visa for Laos" is a trip, and "lao" is both).
 _NATIONALITIES = (
-    "thai vietnamese viet lao laotian malaysian singaporean indonesian philippine filipino "
+    "thai vietnamese viet laotian malaysian singaporean indonesian philippine filipino "
     "burmese chinese japanese korean taiwanese indian american canadian australian british "
     "french german italian spanish dutch russian european"
 )
@@ -75,7 +74,7 @@ _HOME_PLACES = (
 # is one too after the weak markers, or when no noun follows it ("do Americans need a visa"):
 # "Thai visa" is Thailand's visa.
 _ORIGIN_BEFORE = "from ពី មកពី ជនជាតិ ពលរដ្ឋ ប្រជាជន លិខិតឆ្លងដែន ប៉ាស្ព័រ"
-_NATIONALITY_BEFORE = "for im am are is"
+_NATIONALITY_BEFORE = "im am are is"
 # Words that only say who the asker is; with the nationality they pick no entry.
 _NATIONALITY_NOUNS = "citizen national nationality holder"
 _ORIGIN_AFTER = f"passport {_NATIONALITY_NOUNS}"
@@ -93,6 +92,7 @@ _DESTINATION_BEFORE = "to visit visiting into ទៅកាន់ ទៅលេង
 # Khmer puts the purpose between the going and the place ("ទៅធ្វើការនៅកូរ៉េ"), so ទៅ marks a
 # destination a few words ahead.
 _GOING = "ទៅ"
+_ARTICLES = frozenset({"the", "a"})
 _GOING_REACH = 3
 
 _US_RE = re.compile(r"\bU\.?S\.?A?\b(?!\w)")
@@ -169,7 +169,8 @@ def mentions(text: str) -> Mentions:
         places.add(word)
         before = words[i - 1] if i else ""
         after = words[i + 1] if i + 1 < len(words) else ""
-        if before in DESTINATION_BEFORE or GOING & set(words[max(i - _GOING_REACH, 0) : i]):
+        ahead = words[i - 2] if before in _ARTICLES and i > 1 else before  # "to the UK"
+        if ahead in DESTINATION_BEFORE or GOING & set(words[max(i - _GOING_REACH, 0) : i]):
             destinations.add(word)
         if (before in ORIGIN_BEFORE or after in ORIGIN_AFTER
                 or (word in NATIONALITIES

@@ -31,7 +31,7 @@ _STOPWORD_TEXT: dict[str, str] = {
         # Greetings and thanks around a question ("hi, how do I …", "thanks, and the fee?"):
         # a message that is only these still meets the greeting entries (see `words`).
         "hi hii hello helo dear thanks thank thx ok okay good morning afternoon evening "
-        "bye goodbye later night all up "
+        "bye goodbye later night all up lot very helpful "
         # Someone asked for ("my friend needs…", "my boss told me…"): who asks picks no entry.
         # Family words stay: a child, wife or parent does pick civil-registration entries.
         "friend buddy colleague boss cousin brother sister boyfriend girlfriend "
