@@ -154,3 +154,9 @@ def test_a_question_sharing_a_word_with_small_talk_is_not_small_talk(bundled_ass
 def test_small_talk_alone_gets_the_small_talk_answer(bundled_assistant, question):
     answer = bundled_assistant.ask(question)
     assert answer.status == "answer" and answer.entry.topic == "greeting"
+
+
+def test_small_talk_too_weak_to_answer_does_not_block_an_answer():
+    t = Thresholds(answer=45, suggest=30, margin=3, small_talk_answer=50)
+    topics = {"bot": "about-bot", "bye": "greeting"}
+    assert decide(_candidates(("bot", 46), ("bye", 45)), t, topics).status == "answer"

@@ -66,22 +66,14 @@ def decide(
     if not ranked or ranked[0].score < thresholds.suggest:
         return Decision(FALLBACK, None, ())
     best = ranked[0]
-    runner_up = next(
-        (
-            c for c in ranked[1:]
-            if topic_of is None or topic_of.get(c.entry_id) != topic_of.get(best.entry_id)
-        ),
-        None,
-    )
+    runner_up = next((c for c in ranked[1:] if _rivals(c, best, thresholds, topic_of)), None)
     # With no other topic among the ranked, every other topic scores below the last of them, so
     # the lead is at least that far; a lone candidate has nothing to measure a lead against.
     if runner_up is not None:
         lead: float | None = best.score - runner_up.score
     else:
         lead = best.score - ranked[-1].score if len(ranked) > 1 else None
-    small_talk = (topic_of is not None
-                  and topic_of.get(best.entry_id) in thresholds.small_talk_topics)
-    if small_talk:
+    if _small_talk(best, thresholds, topic_of):
         confident = best.score >= thresholds.small_talk_answer and (
             lead is None or lead >= thresholds.margin)
     elif lead is None:
@@ -96,3 +88,22 @@ def decide(
         return Decision(ANSWER, best, ())
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)
     return Decision(SUGGEST, None, choices[: thresholds.max_suggestions])
+
+
+def _small_talk(candidate: Candidate, thresholds: Thresholds, topic_of: dict[str, str] | None
+                ) -> bool:
+    return topic_of is not None and topic_of.get(candidate.entry_id) in thresholds.small_talk_topics
+
+
+def _rivals(
+    other: Candidate, best: Candidate, thresholds: Thresholds, topic_of: dict[str, str] | None
+) -> bool:
+    """Whether `other` competes with `best`: another topic, and one that could be answered
+    itself. Small talk below its own threshold could not ("goodbye bot" does not make "bot nis
+    chhleuy ban ey klah" a close call)."""
+    if topic_of is None:
+        return True
+    if topic_of.get(other.entry_id) == topic_of.get(best.entry_id):
+        return False
+    return not (_small_talk(other, thresholds, topic_of)
+                and other.score < thresholds.small_talk_answer)

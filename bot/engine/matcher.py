@@ -233,7 +233,7 @@ class Matcher:
             "entry": (entry / total)[self._row_entry],
         }
 
-    def rank(self, text: str, limit: int = 5) -> list[Candidate]:
+    def rank(self, text: str, limit: int = 8) -> list[Candidate]:
         """The best `limit` entries for `text`, best first, each scored by its best variant."""
         named = mentions(text)
         words = self.correct(self._without_incidentals(self.analyzer.words(text), named))
