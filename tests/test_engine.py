@@ -158,5 +158,6 @@ def test_small_talk_alone_gets_the_small_talk_answer(bundled_assistant, question
 
 def test_small_talk_too_weak_to_answer_does_not_block_an_answer():
     t = Thresholds(answer=45, suggest=30, margin=3, small_talk_answer=50)
-    topics = {"bot": "about-bot", "bye": "greeting"}
-    assert decide(_candidates(("bot", 46), ("bye", 45)), t, topics).status == "answer"
+    topics = {"bot": "about-bot", "bye": "greeting", "bot2": "about-bot"}
+    ranked = _candidates(("bot", 46), ("bye", 45), ("bot2", 20))
+    assert decide(ranked, t, topics).status == "answer"
