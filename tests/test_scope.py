@@ -13,7 +13,9 @@ from bot.engine.segment import Analyzer
     ["how do I get a Thai driving licence", "renew my US passport", "bakong temple opening hours",
      "ប្រាសាទបាគងនៅឯណា", "what time is it in cambodia",
      "Indian passport holder, do I need a visa for Laos?",
-     "spouse visa for my Cambodian wife to come to the UK"],
+     "spouse visa for my Cambodian wife to come to the UK",
+     "visa for Australia for Cambodians, how long is processing",
+     "ACLEDA motorbike loan interest rate"],
 )
 def test_other_places_and_subjects_are_not_answered(bundled_assistant, question):
     assert bundled_assistant.ask(question).status != "answer"

@@ -45,10 +45,12 @@ _NATIONALITIES = (
 
 # Things no public-service answer speaks of: another country's own visa and arrival schemes,
 # and everyday subjects whose questions share a word with ours ("Bakong temple", "weather in
-# Siem Reap", "gold price"). An entry that does use the word is not affected.
+# Siem Reap", "gold price", a bank's own loans). An entry that does use the word is not affected
+# (Bakong's answers do speak of ABA and ACLEDA).
 _NOT_OURS = (
     "schengen tdac esta mext k-eta keta temple pagoda weather forecast rain football lottery "
-    "horoscope gold recipe hotel hospital clinic mortgage paypal cellcard metfone "
+    "horoscope gold recipe hotel hospital clinic mortgage paypal cellcard metfone sim username "
+    "acleda aba prasac canadia sathapana hattha "
     "ប្រាសាទ វត្ត អាកាសធាតុ ភ្លៀង បាល់ទាត់ ឆ្នោត ហោរាសាស្ត្រ មាស សណ្ឋាគារ មន្ទីរពេទ្យ គ្លីនិក ស៊ីម"
 )
 # Questions about the clock, which share "time"/"ម៉ោង" with processing-time answers, and loans
@@ -149,8 +151,10 @@ class Mentions:
         if for_visitors:
             if self.destinations:
                 return True
+            # Cambodians are not the visitors these entries are for: "visa for Australia for
+            # Cambodians" is Australia's visa.
             foreign = self.places - uses - self.origins
-            return bool(foreign) and not self.home_place and not self.home_nation
+            return bool(foreign) and not self.home_place
         foreign = self.places - uses - self.destinations
         return bool(foreign) and not self.home_nation
 
