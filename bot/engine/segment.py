@@ -74,6 +74,10 @@ def _split_prefix(token: str) -> list[str]:
     return [token]
 
 
+# An amount ("$45", "US$30", "45$") says "this is about a price", whatever the figure: as itself
+# it would be a word no entry uses, counting against every entry.
+_AMOUNT = re.compile(r"^(?:us|usd)?\$[0-9][0-9.,]*\+?$|^[0-9][0-9.,]*\$$")
+_MONEY = "dollar"
 _SCRIPT_RUN = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]+|[^\s\u1780-\u17ff\u19e0-\u19ff]+")
 
 
@@ -87,7 +91,7 @@ def split_words(normalized: str) -> list[str]:
                 if token.strip() and token != "\u200b":
                     words.extend(_split_prefix(token))
         else:
-            words.append(_stem_en(chunk))
+            words.append(_MONEY if _AMOUNT.match(chunk) else _stem_en(chunk))
     return words
 
 
