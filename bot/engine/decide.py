@@ -30,7 +30,7 @@ class Thresholds:
     suggest: float = 32.0
     margin: float = 3.0
     lead_floor: float = 32.0
-    lead_weight: float = 1.5
+    lead_weight: float = 2.0
     lead_target: float = 52.0
     max_suggestions: int = 3
     # Small talk answers only a message that is small talk: its variants are a word or two

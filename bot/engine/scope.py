@@ -78,7 +78,7 @@ _HOME_PLACES = (
 _ORIGIN_BEFORE = "from ពី មកពី ជនជាតិ ពលរដ្ឋ ប្រជាជន លិខិតឆ្លងដែន ប៉ាស្ព័រ"
 _NATIONALITY_BEFORE = "im am are is"
 # Words that only say who the asker is; with the nationality they pick no entry.
-_NATIONALITY_NOUNS = "citizen national nationality holder"
+_NATIONALITY_NOUNS = "citizen national nationality holder traveller traveler visitor expat"
 _ORIGIN_AFTER = f"passport {_NATIONALITY_NOUNS}"
 
 # A place right before one of these is the country whose scheme is asked about ("Thai visa",
