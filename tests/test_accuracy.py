@@ -2,7 +2,7 @@
 
 Floors sit a little below the figures measured when the thresholds were calibrated (README,
 "Accuracy"), so noise from an added entry does not fail the build but a real regression does.
-The held-out set is checked with wider floors: it was never used for tuning.
+The held-out and independent sets have their own floors: neither was used to set thresholds.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ DATA = Path(__file__).parent / "data"
 
 FLOORS = {
     # file: {lang: (min answered-right %, max answered-wrong %, min out-of-scope not answered %)}
-    "dev_questions.jsonl": {"en": (91.0, 3.0, 90.0), "km": (91.0, 3.0, 90.0)},
-    "holdout_questions.jsonl": {"en": (87.0, 3.0, 90.0), "km": (87.0, 3.0, 90.0)},
+    "dev_questions.jsonl": {"en": (93.0, 3.0, 92.0), "km": (92.0, 3.0, 92.0)},
+    "holdout_questions.jsonl": {"en": (89.0, 3.0, 95.0), "km": (92.0, 3.0, 93.0)},
+    # Written by people who saw neither the knowledge base nor the tests (README, "Accuracy").
+    "independent_questions.jsonl": {"en": (86.0, 3.0, 95.0), "km": (88.0, 3.0, 91.0)},
 }
 
 
