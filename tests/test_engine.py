@@ -161,3 +161,12 @@ def test_small_talk_too_weak_to_answer_does_not_block_an_answer():
     topics = {"bot": "about-bot", "bye": "greeting", "bot2": "about-bot"}
     ranked = _candidates(("bot", 46), ("bye", 45), ("bot2", 20))
     assert decide(ranked, t, topics).status == "answer"
+
+
+def test_a_close_call_with_a_scam_warning_is_answered_with_the_warning():
+    t = Thresholds(answer=45, suggest=30, margin=3, warning_answer=40)
+    topics = {"fees": "passport", "scam": "scam-warnings"}
+    decision = decide(_candidates(("fees", 42), ("scam", 41)), t, topics)
+    assert decision.status == "answer" and decision.best.entry_id == "scam"
+    # too weak a warning stays a choice
+    assert decide(_candidates(("fees", 38), ("scam", 37)), t, topics).status == "suggest"

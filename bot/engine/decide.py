@@ -38,6 +38,11 @@ class Thresholds:
     # so it needs a near-exact match and never wins by lead.
     small_talk_topics: tuple[str, ...] = ("greeting",)
     small_talk_answer: float = 50.0
+    # A close call between a scam warning and the service it imitates ("SMS says my passport
+    # needs an extra fee, legit?") is answered with the warning from this score up: the message
+    # is about something suspicious, and the warning's related buttons lead to the service.
+    warning_topics: tuple[str, ...] = ("scam-warnings",)
+    warning_answer: float = 40.0
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -60,8 +65,9 @@ def decide(
     """Turn ranked candidates into a decision.
 
     Two close candidates of the same topic do not block an answer (either answers the question's
-    topic); two close candidates of different topics do, and are offered as choices instead. A
-    best candidate about somewhere or something else (`engine.scope`) is offered, never answered.
+    topic); two close candidates of different topics do, and are offered as choices instead,
+    unless one is a scam warning (`Thresholds.warning_topics`). A best candidate about somewhere
+    or something else (`engine.scope`) is offered, never answered.
     """
     if not ranked or ranked[0].score < thresholds.suggest:
         return Decision(FALLBACK, None, ())
@@ -86,6 +92,10 @@ def decide(
                 and best.score + thresholds.lead_weight * lead >= thresholds.lead_target))
     if confident and not best.elsewhere:
         return Decision(ANSWER, best, ())
+    if runner_up is not None and lead is not None and lead < thresholds.margin:
+        warning = next((c for c in (best, runner_up) if _warning(c, thresholds, topic_of)), None)
+        if warning is not None:
+            return Decision(ANSWER, warning, ())
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)
     return Decision(SUGGEST, None, choices[: thresholds.max_suggestions])
 
@@ -93,6 +103,13 @@ def decide(
 def _small_talk(candidate: Candidate, thresholds: Thresholds, topic_of: dict[str, str] | None
                 ) -> bool:
     return topic_of is not None and topic_of.get(candidate.entry_id) in thresholds.small_talk_topics
+
+
+def _warning(candidate: Candidate, thresholds: Thresholds, topic_of: dict[str, str] | None
+             ) -> bool:
+    return (topic_of is not None and not candidate.elsewhere
+            and topic_of.get(candidate.entry_id) in thresholds.warning_topics
+            and candidate.score >= thresholds.warning_answer)
 
 
 def _rivals(
