@@ -20,14 +20,17 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.console import render, run_chat
 from bot.conversation import Conversation, Sender
+from bot.engine.decide import DEFAULT_THRESHOLDS
+from bot.engine.segment import Analyzer
 from bot.evaluation import evaluate, read_labelled, sweep
+from bot.kb.crosscheck import crosscheck
 from bot.kb.csvfile import CsvExportError, entries_csv
 from bot.kb.export import ExportError, entries_json, write_folder
 from bot.kb.importer import import_knowledge, load_knowledge
 from bot.kb.stale import stale_entries
 from bot.store.db import open_db
 from bot.store.gaps import gaps
-from bot.store.knowledge import knowledge_version, read_entries, read_entry
+from bot.store.knowledge import knowledge_version, read_entries, read_entry, read_synonyms
 from bot.store.people import People
 from bot.store.revisions import (
     Revision,
@@ -518,6 +521,47 @@ def kb_gaps(days: int | None, limit: int, order: str, as_json: bool) -> None:
     for gap in found:
         click.echo(f"{gap.count:>5}  {_when(gap.last_at):<20}  {','.join(gap.langs):<5}  "
                    f"{gap.text}")
+
+
+@kb.command("crosscheck")
+@click.option("--below", default=75.0, show_default=True, metavar="PCT",
+              help="List the entries whose own questions are answered right less often.")
+@click.option("--json", "as_json", is_flag=True, help="Print every entry's figures as JSON.")
+def kb_crosscheck(below: float, as_json: bool) -> None:
+    """Which entries lose their own questions: half of every entry's question
+    variants are hidden and asked against the other half, then the other way.
+
+    An entry whose hidden questions go to another entry, or get only "did you
+    mean", will do the same to people's questions: give it variants with the
+    words that set it apart (docs/content-guide.md §4), import, and run again.
+
+    \b
+    Examples:
+      govbot kb crosscheck
+      govbot kb crosscheck --below 60
+      govbot kb crosscheck --json > crosscheck.json
+    """
+    db = _store()
+    today = date.today()
+    entries = [e for e in read_entries(db) if e.is_current(today)]
+    checks = crosscheck(entries, Analyzer(read_synonyms(db)), DEFAULT_THRESHOLDS)
+    if as_json:
+        click.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
+        return
+    asked = sum(c.asked for c in checks)
+    right = sum(c.right for c in checks)
+    wrong = sum(c.wrong for c in checks)
+    click.echo(f"{asked} questions asked: {100 * right / max(asked, 1):.1f}% answered by their "
+               f"own topic, {100 * wrong / max(asked, 1):.1f}% by another")
+    weak = [c for c in checks if c.right_pct < below]
+    if not weak:
+        click.echo(f"every entry answers at least {below:g}% of its own questions")
+        return
+    click.echo(f"{'right':>6}  {'lang':<4}  entry (answered instead by)")
+    for check in weak:
+        instead = ", ".join(f"{i} ×{n}" for i, n in check.lost_to[:3])
+        click.echo(f"{check.right_pct:>5.0f}%  {check.lang:<4}  {check.entry_id}"
+                   + (f" ({instead})" if instead else ""))
 
 
 @main.command("eval")
