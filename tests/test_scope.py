@@ -29,7 +29,7 @@ def test_a_visitors_nationality_still_gets_the_visa_answer(bundled_assistant):
 @pytest.mark.parametrize(
     "question",
     ["I'm Indian, do I need a visa?", "do Americans need a visa for Cambodia",
-     "visa for French citizens"],
+     "visa for French citizens", "my Thai wife needs an e-visa"],
 )
 def test_a_nationality_in_any_phrasing_keeps_the_visa_answer(bundled_assistant, question):
     answer = bundled_assistant.ask(question)
@@ -38,6 +38,8 @@ def test_a_nationality_in_any_phrasing_keeps_the_visa_answer(bundled_assistant, 
 
 def test_a_nationality_before_a_service_is_that_countrys_service():
     assert not mentions("thai visa").origins
+    assert not mentions("Thai tourist visa").origins
+    assert mentions("e-arrival for a Korean tourist").origins == {"korean"}
     assert mentions("are thai citizens allowed").origins == {"thai"}
 
 

@@ -80,6 +80,12 @@ _NATIONALITY_BEFORE = "im am are is"
 # Words that only say who the asker is; with the nationality they pick no entry.
 _NATIONALITY_NOUNS = "citizen national nationality holder traveller traveler visitor expat"
 _ORIGIN_AFTER = f"passport {_NATIONALITY_NOUNS}"
+# People a nationality word describes ("my Thai wife", "a Korean tourist"): the traveller, unless
+# a scheme follows ("Thai tourist visa" is Thailand's).
+_PEOPLE = (
+    "wife husband friend girlfriend boyfriend partner family mother father mom dad parent son "
+    "daughter child kid colleague boss tourist student worker guest people"
+)
 
 # A place right before one of these is the country whose scheme is asked about ("Thai visa",
 # "Vietnam e-visa", "Australia student visa", "ទិដ្ឋាការថៃ" with the place after): never ours, even
@@ -113,6 +119,7 @@ HOME_PLACES = _words(_HOME_PLACES)
 ORIGIN_BEFORE = _words(_ORIGIN_BEFORE)
 NATIONALITY_BEFORE = _words(_NATIONALITY_BEFORE)
 ORIGIN_AFTER = _words(_ORIGIN_AFTER)
+PEOPLE = _words(_PEOPLE)
 NATIONALITY_NOUNS = _words(_NATIONALITY_NOUNS)
 SCHEME_AFTER = _words(_SCHEME_AFTER)
 SCHEME_BEFORE = _words(_SCHEME_BEFORE)
@@ -173,12 +180,14 @@ def mentions(text: str) -> Mentions:
         places.add(word)
         before = words[i - 1] if i else ""
         after = words[i + 1] if i + 1 < len(words) else ""
+        then = words[i + 2] if i + 2 < len(words) else ""
         ahead = words[i - 2] if before in _ARTICLES and i > 1 else before  # "to the UK"
         if ahead in DESTINATION_BEFORE or GOING & set(words[max(i - _GOING_REACH, 0) : i]):
             destinations.add(word)
         if (before in ORIGIN_BEFORE or after in ORIGIN_AFTER
                 or (word in NATIONALITIES
-                    and (before in NATIONALITY_BEFORE or not after or after in STOPWORDS["en"]))):
+                    and (before in NATIONALITY_BEFORE or not after or after in STOPWORDS["en"]
+                         or (after in PEOPLE and then not in SCHEME_AFTER)))):
             origins.add(word)  # "e-visa Japan passport holders": the asker, not Japan's e-visa
         elif after in SCHEME_AFTER or before in SCHEME_BEFORE:
             schemes.add(word)
