@@ -68,4 +68,5 @@ def test_cli_json_lists_every_entry_and_language(run):
     rows = json.loads(run("kb", "crosscheck", "--json").stdout)
     assert {(r["id"], r["lang"]) for r in rows} == {
         (f["id"], lang) for f in SAMPLE for lang in ("en", "km")}
-    assert all(0 <= r["right_pct"] <= 100 and r["asked"] >= r["right"] + r["wrong"] for r in rows)
+    assert all(0 <= r["right_pct"] <= 100 and r["asked"] >= r["right"] + r["wrong"]
+               and r["sibling"] <= r["right"] for r in rows)

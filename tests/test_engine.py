@@ -88,6 +88,12 @@ def test_close_candidates_of_the_same_topic_still_answer():
     assert decision.status == "answer" and decision.best.entry_id == "evisa-apply"
 
 
+def test_two_close_entries_of_one_topic_alone_still_answer():
+    topics = {"passport-fees": "passport", "passport-apply": "passport"}
+    ranked = _candidates(("passport-fees", 60), ("passport-apply", 59))
+    assert decide(ranked, Thresholds(answer=45, suggest=30, margin=3), topics).status == "answer"
+
+
 def test_thresholds_split_answer_suggest_fallback():
     t = Thresholds(answer=80, suggest=50, margin=5)
     assert decide(_candidates(("a", 85)), t).status == "answer"

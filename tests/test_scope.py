@@ -15,7 +15,8 @@ from bot.engine.segment import Analyzer
      "Indian passport holder, do I need a visa for Laos?",
      "spouse visa for my Cambodian wife to come to the UK",
      "visa for Australia for Cambodians, how long is processing",
-     "ACLEDA motorbike loan interest rate"],
+     "ACLEDA motorbike loan interest rate", "how much is Thai visa", "how to open an ABA account",
+     "I'm Thai, how do I get Cambodian nationality"],
 )
 def test_other_places_and_subjects_are_not_answered(bundled_assistant, question):
     assert bundled_assistant.ask(question).status != "answer"
@@ -90,3 +91,16 @@ def test_greetings_around_a_question_do_not_pull_it_to_the_greeting(bundled_assi
     answer = bundled_assistant.ask("hi, how much is a passport")
     assert answer.status == "answer" and answer.entry.topic == "passport"
     assert bundled_assistant.ask("hi").entry.topic == "greeting"
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [("can I pay the passport fee with ABA", "passport"),
+     ("I live in Thailand, e-visa to visit Cambodia", "evisa"),
+     ("what hotel address do I put in e-arrival", "e-arrival"),
+     ("KOICA scholarship Korea student", "koica-fellowship"),
+     ("I'm going to Korea, can I renew my passport at the embassy there", "passport")],
+)
+def test_a_place_or_bank_named_in_passing_keeps_our_answer(bundled_assistant, question, topic):
+    answer = bundled_assistant.ask(question)
+    assert answer.status == "answer" and answer.entry.topic == topic

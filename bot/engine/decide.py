@@ -29,7 +29,7 @@ class Thresholds:
     answer: float = 45.0
     suggest: float = 32.0
     margin: float = 3.0
-    lead_floor: float = 32.0
+    lead_floor: float = 32.0  # at `suggest` by calibration; below `suggest` nothing is offered
     lead_weight: float = 2.0
     lead_target: float = 52.0
     max_suggestions: int = 3
@@ -73,26 +73,26 @@ def decide(
         return Decision(FALLBACK, None, ())
     best = ranked[0]
     runner_up = next((c for c in ranked[1:] if _rivals(c, best, thresholds, topic_of)), None)
-    # With no other topic among the ranked, every other topic scores below the last of them, so
-    # the lead is at least that far; a lone candidate has nothing to measure a lead against.
-    if runner_up is not None:
-        lead: float | None = best.score - runner_up.score
+    # The margin is measured against the best candidate of another topic; with none among the
+    # ranked, every other topic scores below the last of them, so the lead over other topics is
+    # at least that far (a lone candidate has nothing to measure it against).
+    rival_lead = None if runner_up is None else best.score - runner_up.score
+    if rival_lead is not None:
+        lead: float | None = rival_lead
     else:
         lead = best.score - ranked[-1].score if len(ranked) > 1 else None
+    # Two topics within the margin are a choice for the user, whatever the score.
+    clear = rival_lead is None or rival_lead >= thresholds.margin
     if _small_talk(best, thresholds, topic_of):
-        confident = best.score >= thresholds.small_talk_answer and (
-            lead is None or lead >= thresholds.margin)
-    elif lead is None:
-        confident = best.score >= thresholds.answer
+        confident = clear and best.score >= thresholds.small_talk_answer
     else:
-        # Two topics within the margin are a choice for the user, whatever the score.
-        confident = lead >= thresholds.margin and (
+        confident = clear and (
             best.score >= thresholds.answer
-            or (best.score >= thresholds.lead_floor
+            or (lead is not None and best.score >= thresholds.lead_floor
                 and best.score + thresholds.lead_weight * lead >= thresholds.lead_target))
     if confident and not best.elsewhere:
         return Decision(ANSWER, best, ())
-    if runner_up is not None and lead is not None and lead < thresholds.margin:
+    if runner_up is not None and not clear:
         warning = next((c for c in (best, runner_up) if _warning(c, thresholds, topic_of)), None)
         if warning is not None:
             return Decision(ANSWER, warning, ())

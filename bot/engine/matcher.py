@@ -190,11 +190,12 @@ class Matcher:
         # The most even cut: "ទិដ្ឋាការ|អនឡាញ" rather than a one-letter piece and the rest.
         return list(max(splits, key=lambda pair: min(map(len, pair))))
 
-    @staticmethod
-    def _without_incidentals(words: list[str], named: Mentions) -> list[str]:
+    def _without_incidentals(self, words: list[str], named: Mentions) -> list[str]:
         """The asker's nationality ("my friend from France") or destination picks no entry, and as
-        a word no entry uses it would count against every one; `Mentions.elsewhere` judges it."""
-        kept = [w for w in words if w not in named.incidental]
+        a word no entry uses it would count against every one; `Mentions.elsewhere` judges it.
+        A destination some entry speaks of ("Korea", for the embassy in Seoul) still scores."""
+        kept = [w for w in words if w not in named.incidental
+                or (w in named.destinations and w in self._postings)]
         return kept or words
 
     def _uses(self, entry: int, word: str) -> bool:

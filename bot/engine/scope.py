@@ -8,7 +8,8 @@ instead of answering as if they applied.
 
 Country names are language data, like stopwords: they change as rarely, so they live here
 rather than in the editors' knowledge files. An entry that does speak of a place (KOICA and
-Korea) is not affected: the check is against the entry's own words.
+Korea) is not affected: the check is against the entry's own words. The exception is a
+country's own scheme ("Vietnam e-visa"), which no entry of ours is, whatever places it names.
 """
 
 from __future__ import annotations
@@ -45,20 +46,25 @@ _NATIONALITIES = (
 
 # Things no public-service answer speaks of: another country's own visa and arrival schemes,
 # and everyday subjects whose questions share a word with ours ("Bakong temple", "weather in
-# Siem Reap", "gold price", a bank's own loans). An entry that does use the word is not affected
-# (Bakong's answers do speak of ABA and ACLEDA).
+# Siem Reap", "gold price"). An entry that does use the word is not affected. Words that our
+# answers use for a service (ABA pays a fee, a hotel goes on the e-Arrival form) are not here:
+# every other entry would stop answering questions that merely mention them.
 _NOT_OURS = (
     "schengen tdac esta mext k-eta keta temple pagoda weather forecast rain football lottery "
-    "horoscope gold recipe hotel hospital clinic mortgage paypal cellcard metfone sim username "
-    "acleda aba prasac canadia sathapana hattha "
+    "horoscope gold recipe hospital clinic mortgage paypal cellcard metfone sim citizenship "
+    "naturalization naturalisation "
     "ប្រាសាទ វត្ត អាកាសធាតុ ភ្លៀង បាល់ទាត់ ឆ្នោត ហោរាសាស្ត្រ មាស សណ្ឋាគារ មន្ទីរពេទ្យ គ្លីនិក ស៊ីម"
 )
-# Questions about the clock, which share "time"/"ម៉ោង" with processing-time answers, and loans
-# for a house or a car, which share "loan"/"ខ្ចី" with the digital-skills loan (buying a car is
-# not ours either, but registering one is).
+# Questions about the clock, which share "time"/"ម៉ោង" with processing-time answers, and banks'
+# loans, which share "loan"/"ខ្ចី" with the digital-skills loan (buying a car is not ours either,
+# but registering one is).
 _NOT_OURS_PHRASES = (
     "what time is it", "time now", "ម៉ោងប៉ុន្មានហើយ", "ឥឡូវម៉ោងប៉ុន្មាន",
-    "house loan", "home loan", "car loan", "buy a house", "ទិញផ្ទះ",
+    "house loan", "home loan", "car loan", "motorbike loan", "bank loan", "buy a house", "ទិញផ្ទះ",
+    "ខ្ចីលុយធនាគារ", "ខ្ចីប្រាក់ធនាគារ", "get cambodian nationality", "become cambodian",
+    # A bank's own products; paying a fee through ABA or ACLEDA is ours.
+    "aba account", "aba app", "aba card", "acleda account", "acleda app", "acleda card",
+    "acleda loan", "aba loan", "គណនី aba", "កាត aba", "គណនី acleda", "កាត acleda",
 )
 
 # Words that tie the question to Cambodia. `_HOME_NATION` names the nation itself ("Cambodian
@@ -75,7 +81,7 @@ _HOME_PLACES = (
 # passport holder") is the asker's nationality, which visitor entries expect. A nationality word
 # is one too after the weak markers, or when no noun follows it ("do Americans need a visa"):
 # "Thai visa" is Thailand's visa.
-_ORIGIN_BEFORE = "from ពី មកពី ជនជាតិ ពលរដ្ឋ ប្រជាជន លិខិតឆ្លងដែន ប៉ាស្ព័រ"
+_ORIGIN_BEFORE = "from ពី មកពី ជនជាតិ ពលរដ្ឋ ប្រជាជន លិខិតឆ្លងដែន ប៉ាស្ព័រ ទេសចរ ភ្ញៀវទេសចរ"
 _NATIONALITY_BEFORE = "im am are is"
 # Words that only say who the asker is; with the nationality they pick no entry.
 _NATIONALITY_NOUNS = "citizen national nationality holder traveller traveler visitor expat"
@@ -89,10 +95,15 @@ _PEOPLE = (
 
 # A place right before one of these is the country whose scheme is asked about ("Thai visa",
 # "Vietnam e-visa", "Australia student visa", "ទិដ្ឋាការថៃ" with the place after): never ours, even
-# from a Cambodian ("do Cambodians need a Thai visa"). "e" is what "e-visa" leaves after its hyphen.
-# Not "licence": a UK licence is what a foreigner converts to a Cambodian one.
-_SCHEME_AFTER = (
-    "visa evisa e student tourist arrival earrival tdac embassy immigration")
+# from a Cambodian ("do Cambodians need a Thai visa"), even for an entry that names the place
+# (the e-Visa's border crossings name Vietnam; "Vietnam e-visa" is still Vietnam's). "student",
+# "tourist" and "work" count only before "visa" ("Australia student visa"; a "Korea student" may
+# be a KOICA scholar). "e" is what "e visa" typed with a space leaves. English word order, so
+# Latin-script places only ("ភ្ញៀវទេសចរថៃ e-Arrival" is a Thai tourist). Not "licence": "Thai driving
+# licence" is already another country's for a citizen's entry, and a visitor's licence entry is
+# about converting one.
+_SCHEME_AFTER = "visa evisa e arrival earrival tdac embassy immigration"
+_VISA_KINDS = "student tourist work business spouse"
 _SCHEME_BEFORE = "visa evisa ទិដ្ឋាការ វីសា ស្ថានទូត"
 # A place after these is where the asker is going: a visitor's entry is about coming to Cambodia,
 # so it does not apply; a citizen's passport is what takes them there ("passport to visit France").
@@ -122,6 +133,7 @@ ORIGIN_AFTER = _words(_ORIGIN_AFTER)
 PEOPLE = _words(_PEOPLE)
 NATIONALITY_NOUNS = _words(_NATIONALITY_NOUNS)
 SCHEME_AFTER = _words(_SCHEME_AFTER)
+VISA_KINDS = _words(_VISA_KINDS)
 SCHEME_BEFORE = _words(_SCHEME_BEFORE)
 DESTINATION_BEFORE = _words(_DESTINATION_BEFORE)
 GOING = _words(_GOING)
@@ -136,7 +148,7 @@ class Mentions:
     # Who the asker is and where they go: the origins and the nouns saying so ("citizen"), and the
     # destinations. They pick no entry; `elsewhere` judges them.
     incidental: frozenset[str] = frozenset()
-    schemes: frozenset[str] = frozenset()  # places whose own visa or licence is asked about
+    schemes: frozenset[str] = frozenset()  # places whose own visa or arrival card is asked about
     destinations: frozenset[str] = frozenset()  # places the asker is going to
     not_ours: frozenset[str] = frozenset()  # schemes, subjects and phrases of _NOT_OURS
     home_nation: bool = False
@@ -166,37 +178,45 @@ class Mentions:
         return bool(foreign) and not self.home_nation
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:?!។៕]+|\.(?:\s|$)|\s[-–—]\s")
+
+
 def mentions(text: str) -> Mentions:
-    """Find the places, schemes and other subjects named in a raw question."""
+    """Find the places, schemes and other subjects named in a raw question.
+
+    Neighbouring words are read within a clause: in "I live in Thailand, e-visa to Cambodia?"
+    Thailand is not the e-visa's country.
+    """
+    clauses = [split_words(normalize(part))
+               for part in _CLAUSE_BREAK.split(_US_RE.sub(" usa ", text))]
     normalized = normalize(_US_RE.sub(" usa ", text))
-    words = split_words(normalized)
     places: set[str] = set()
     origins: set[str] = set()
     schemes: set[str] = set()
     destinations: set[str] = set()
-    for i, word in enumerate(words):
-        if word not in PLACES:
-            continue
-        places.add(word)
-        before = words[i - 1] if i else ""
-        after = words[i + 1] if i + 1 < len(words) else ""
-        then = words[i + 2] if i + 2 < len(words) else ""
-        ahead = words[i - 2] if before in _ARTICLES and i > 1 else before  # "to the UK"
-        if ahead in DESTINATION_BEFORE or GOING & set(words[max(i - _GOING_REACH, 0) : i]):
-            destinations.add(word)
-        if (before in ORIGIN_BEFORE or after in ORIGIN_AFTER
-                or (word in NATIONALITIES
-                    and (before in NATIONALITY_BEFORE or not after or after in STOPWORDS["en"]
-                         or (after in PEOPLE and then not in SCHEME_AFTER)))):
-            origins.add(word)  # "e-visa Japan passport holders": the asker, not Japan's e-visa
-        elif after in SCHEME_AFTER or before in SCHEME_BEFORE:
-            schemes.add(word)
-    joined = set(words)
+    incidental: set[str] = set()
+    for words in clauses:
+        for i, word in enumerate(words):
+            if word not in PLACES:
+                continue
+            places.add(word)
+            kind = _place_kind(words, i)
+            if kind == "origin":
+                origins.add(word)
+                incidental.add(word)
+                after = words[i + 1] if i + 1 < len(words) else ""
+                if after in NATIONALITY_NOUNS:  # "French citizens": the noun says no more
+                    incidental.add(after)
+            elif kind == "scheme":
+                schemes.add(word)
+            if _is_destination(words, i):
+                destinations.add(word)
+                incidental.add(word)
+    joined = {w for words in clauses for w in words}
     return Mentions(
         places=frozenset(places),
         origins=frozenset(origins),
-        incidental=frozenset(
-            origins | destinations | (joined & NATIONALITY_NOUNS if origins else set())),
+        incidental=frozenset(incidental),
         schemes=frozenset(schemes),
         destinations=frozenset(destinations),
         not_ours=frozenset(joined & NOT_OURS).union(
@@ -204,3 +224,33 @@ def mentions(text: str) -> Mentions:
         home_nation=bool(joined & HOME_NATION),
         home_place=bool(joined & HOME_PLACES),
     )
+
+
+def _place_kind(words: list[str], i: int) -> str | None:
+    """"origin" (the asker's nationality), "scheme" (that country's own visa) or neither.
+
+    Strong signs of the asker come first ("from France", "French passport holder", "my Thai
+    wife"); then a scheme word next to the place ("Thai visa", "ទិដ្ឋាការថៃ"); only then the weak
+    signs ("I'm Thai", "do Americans need…"), which "how much is Thai visa" must not trip.
+    """
+    word = words[i]
+    before = words[i - 1] if i else ""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    then = words[i + 2] if i + 2 < len(words) else ""
+    nationality = word in NATIONALITIES
+    if (before in ORIGIN_BEFORE or after in ORIGIN_AFTER
+            or (nationality and after in PEOPLE and then not in SCHEME_AFTER)):
+        return "origin"
+    if word.isascii() and (after in SCHEME_AFTER or (after in VISA_KINDS and then == "visa")):
+        return "scheme"
+    if before in SCHEME_BEFORE:
+        return "scheme"
+    if nationality and (before in NATIONALITY_BEFORE or not after or after in STOPWORDS["en"]):
+        return "origin"
+    return None
+
+
+def _is_destination(words: list[str], i: int) -> bool:
+    before = words[i - 1] if i else ""
+    ahead = words[i - 2] if before in _ARTICLES and i > 1 else before  # "to the UK"
+    return ahead in DESTINATION_BEFORE or bool(GOING & set(words[max(i - _GOING_REACH, 0) : i]))

@@ -33,7 +33,8 @@ _STOPWORD_TEXT: dict[str, str] = {
         "hi hii hello helo dear thanks thank thx ok okay good morning afternoon evening "
         "bye goodbye later night all up lot very helpful "
         # Someone asked for ("my friend needs…", "my boss told me…"): who asks picks no entry.
-        # Family words stay: a child, wife or parent does pick civil-registration entries.
+        # Close family stays (a child, wife or parent picks civil-registration entries);
+        # siblings and cousins never do.
         "friend buddy colleague boss cousin brother sister boyfriend girlfriend "
     ),
     "km": (

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from bot.engine.decide import ANSWER, Thresholds, decide
 from bot.engine.matcher import Matcher
 from bot.engine.segment import Analyzer
-from bot.model import Entry
+from bot.model import Entry, EntryText
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class EntryCheck:
     asked: int
     right: int  # answered with the entry's own topic
     wrong: int  # answered with another topic
+    sibling: int  # of `right`, answered by another entry of the same topic (fees for offices)
     lost_to: tuple[tuple[str, int], ...]  # the entries that answered them instead, most first
 
     @property
@@ -38,14 +39,17 @@ class EntryCheck:
     def as_dict(self) -> dict[str, object]:
         """JSON-able form (for `govbot kb crosscheck --json`)."""
         return {"id": self.entry_id, "lang": self.lang, "asked": self.asked, "right": self.right,
-                "wrong": self.wrong, "right_pct": self.right_pct,
+                "wrong": self.wrong, "sibling": self.sibling, "right_pct": self.right_pct,
                 "lost_to": [{"id": i, "questions": n} for i, n in self.lost_to]}
 
 
-def _fold(entries: list[Entry], fold: int, folds: int) -> tuple[list[Entry], list[tuple]]:
-    kept, hidden = [], []
+def _fold(
+    entries: list[Entry], fold: int, folds: int
+) -> tuple[list[Entry], list[tuple[Entry, str, str]]]:
+    kept: list[Entry] = []
+    hidden: list[tuple[Entry, str, str]] = []
     for entry in entries:
-        texts = {}
+        texts: dict[str, EntryText] = {}
         for lang, text in entry.texts.items():
             keep = tuple(q for i, q in enumerate(text.questions) if i % folds != fold)
             hidden += [(entry, lang, q.text) for i, q in enumerate(text.questions)
@@ -69,19 +73,20 @@ def crosscheck(
         matcher = Matcher(kept, analyzer)
         for entry, lang, text in hidden:
             key = (entry.id, lang)
-            tally = counts.setdefault(key, [0, 0, 0])
+            tally = counts.setdefault(key, [0, 0, 0, 0])
             tally[0] += 1
             decision = decide(matcher.rank(text), thresholds, topic_of)
             if decision.status != ANSWER or decision.best is None:
                 continue
             if topic_of[decision.best.entry_id] == entry.topic:
                 tally[1] += 1
+                tally[3] += decision.best.entry_id != entry.id
             else:
                 tally[2] += 1
                 lost.setdefault(key, Counter())[decision.best.entry_id] += 1
     checks = [
-        EntryCheck(entry_id, lang, asked, right, wrong,
+        EntryCheck(entry_id, lang, asked, right, wrong, sibling,
                    tuple(lost.get((entry_id, lang), Counter()).most_common()))
-        for (entry_id, lang), (asked, right, wrong) in counts.items()
+        for (entry_id, lang), (asked, right, wrong, sibling) in counts.items()
     ]
     return sorted(checks, key=lambda c: (c.right_pct, -c.wrong, c.entry_id, c.lang))
