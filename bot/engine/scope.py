@@ -187,9 +187,9 @@ def mentions(text: str) -> Mentions:
     Neighbouring words are read within a clause: in "I live in Thailand, e-visa to Cambodia?"
     Thailand is not the e-visa's country.
     """
-    clauses = [split_words(normalize(part))
-               for part in _CLAUSE_BREAK.split(_US_RE.sub(" usa ", text))]
-    normalized = normalize(_US_RE.sub(" usa ", text))
+    text = _US_RE.sub(" usa ", text)
+    clauses = [split_words(normalize(part)) for part in _CLAUSE_BREAK.split(text)]
+    normalized = normalize(text)
     places: set[str] = set()
     origins: set[str] = set()
     schemes: set[str] = set()

@@ -51,10 +51,13 @@ def _fold(
     for entry in entries:
         texts: dict[str, EntryText] = {}
         for lang, text in entry.texts.items():
-            keep = tuple(q for i, q in enumerate(text.questions) if i % folds != fold)
-            hidden += [(entry, lang, q.text) for i, q in enumerate(text.questions)
-                       if i % folds == fold]
-            texts[lang] = replace(text, questions=keep)
+            keep = []
+            for i, question in enumerate(text.questions):
+                if i % folds == fold:
+                    hidden.append((entry, lang, question.text))
+                else:
+                    keep.append(question)
+            texts[lang] = replace(text, questions=tuple(keep))
         kept.append(replace(entry, texts=texts))
     return kept, hidden
 
