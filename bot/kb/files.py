@@ -14,6 +14,7 @@ import yaml
 ENTRY_GLOB = "*/*.yaml"
 SYNONYMS_FILE = "synonyms.yaml"
 CATEGORIES_FILE = "categories.yaml"
+SOURCES_FILE = "sources.yaml"  # domain lists: official, press, other, bad
 
 
 @dataclass
@@ -76,10 +77,17 @@ class KnowledgeFiles:
     entries: list[SourceFile]
     synonyms: SourceFile | None
     categories: SourceFile | None
+    domains: SourceFile | None = None  # sources.yaml
+
+
+def read_domains(root: Path) -> SourceFile | None:
+    """The folder's sources.yaml (domain lists), parsed, or None when there is none."""
+    path = root / SOURCES_FILE
+    return read_yaml(path) if path.exists() else None
 
 
 def read_folder(root: Path) -> KnowledgeFiles:
-    """Read entry files (`<category>/<id>.yaml`), synonyms.yaml and categories.yaml."""
+    """Read entry files (`<category>/<id>.yaml`), synonyms, categories and sources.yaml."""
     entries = [read_yaml(p) for p in sorted(root.glob(ENTRY_GLOB))]
     synonyms = root / SYNONYMS_FILE
     categories = root / CATEGORIES_FILE
@@ -88,4 +96,5 @@ def read_folder(root: Path) -> KnowledgeFiles:
         entries,
         read_yaml(synonyms) if synonyms.exists() else None,
         read_yaml(categories) if categories.exists() else None,
+        read_domains(root),
     )

@@ -130,9 +130,16 @@ def _v6_inbox(db: sqlite_utils.Database) -> None:
     db["inbox"].create({"update_id": int, "payload": str, "at": str}, pk="update_id")
 
 
+def _v7_trusted_sources(db: sqlite_utils.Database) -> None:
+    # Words a special-case entry is answered for (an embassy abroad, one group of people).
+    # Sources keep their JSON column: rows written before this release hold plain URLs, which
+    # read back as sources of standing "other" until the next import gives them their standing.
+    db["entries"].add_column("only_when", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution, _v5_handover_and_subscriptions,
-    _v6_inbox,
+    _v6_inbox, _v7_trusted_sources,
 ]
 
 
