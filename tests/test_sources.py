@@ -155,6 +155,8 @@ def test_the_bundled_domain_lists_are_valid():
     assert problems == []
     assert lists.standing_of("https://www.evisa.gov.kh/") == "official"
     assert lists.standing_of("https://www.einpresswire.com/article/1") == "other"
+    assert lists.bad_domain("https://jyjlsz.com/content/1.html") == "jyjlsz.com"
+    assert lists.bad_domain("https://staygate.blogspot.com/2023/12/x.html") == "blogspot.com"
 
 
 def test_only_when_must_be_a_list_of_words(lists):
