@@ -26,7 +26,7 @@ from bot.evaluation import evaluate, read_labelled, sweep
 from bot.kb.crosscheck import crosscheck
 from bot.kb.csvfile import CsvExportError, entries_csv
 from bot.kb.export import ExportError, entries_json, write_folder
-from bot.kb.importer import import_knowledge, load_knowledge
+from bot.kb.importer import files_hold, import_knowledge, load_knowledge
 from bot.kb.stale import stale_entries
 from bot.store.db import open_db
 from bot.store.gaps import gaps
@@ -492,7 +492,13 @@ def kb_rollback(entry_id: str, to_revision: int | None, editor: str) -> None:
     for conflict in conflicts(db, entry_id):
         click.echo(f"warning: {conflict}", err=True)
     folder = _settings().knowledge_dir
-    click.echo("note: the knowledge files may still hold the newer version, and the next "
+    held = files_hold(folder, entry_id, revision.after)
+    if held:
+        click.echo(f"the knowledge files in {folder} already hold {entry_id} as restored",
+                   err=True)
+        return
+    holds = "hold another version" if held is False else "may hold another version"
+    click.echo(f"note: the knowledge files in {folder} {holds} of {entry_id}, and the next "
                "`govbot kb import` would bring it back; to make the files match, run "
                f"`govbot kb export --format yaml --out {folder} --overwrite`", err=True)
 

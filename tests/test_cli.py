@@ -213,3 +213,27 @@ def test_kb_help_shows_examples_of_each_command(run):
     for command in ("validate", "import", "export", "history", "rollback", "stale", "gaps",
                     "crosscheck"):
         assert f"govbot kb {command}" in out
+
+
+def test_ask_json_suggestions_are_best_first_and_never_scored_zero(run, knowledge):
+    path = knowledge / "visitors" / "evisa-fees.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("related: [evisa-apply]",
+                                 "related: [id-card-apply, evisa-apply]"), encoding="utf-8")
+    fee = json.loads(run("ask", "evisa fee", "--json").stdout)
+    assert fee["entry"]["id"] == "evisa-fees"
+    assert [s["id"] for s in fee["suggestions"]] == ["evisa-apply"]  # the id card: no match
+
+
+def test_ask_json_lists_suggestions_best_first(assistant):
+    from dataclasses import replace
+
+    from bot.assistant import Suggestion
+
+    answer = assistant.ask("evisa fee")
+    entries = assistant.snapshot.entries
+    answer = replace(answer, suggestions=(Suggestion(entries["id-card-apply"], 20.0),
+                                          Suggestion(entries["evisa-apply"], 60.0)))
+    shown = answer.to_json()["suggestions"]
+    assert [(s["id"], s["score"]) for s in shown] == [("evisa-apply", 0.6),
+                                                      ("id-card-apply", 0.2)]
