@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Thresholds, decide
 from bot.engine.matcher import Candidate, Matcher
 from bot.engine.normalize import detect_language
+from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
 from bot.kb.importer import import_knowledge
 from bot.model import Entry
@@ -29,6 +30,7 @@ from bot.store.knowledge import (
     knowledge_version,
     read_categories,
     read_entries,
+    read_scope,
     read_synonyms,
 )
 
@@ -113,10 +115,12 @@ def build_snapshot(db: sqlite_utils.Database, today: date) -> Snapshot:
         entries = {e.id: e for e in read_entries(db)}
         synonyms = read_synonyms(db)
         categories = read_categories(db)
+        scope = Scope.from_lists(read_scope(db))
     analyzer = Analyzer(synonyms)
     current = [e for e in entries.values() if e.is_current(today)]
     topics = {entry_id: e.topic for entry_id, e in entries.items()}
-    return Snapshot(version, today, entries, Matcher(current, analyzer), topics, categories)
+    return Snapshot(version, today, entries, Matcher(current, analyzer, scope=scope), topics,
+                    categories)
 
 
 def _reader(db: sqlite_utils.Database) -> sqlite_utils.Database:

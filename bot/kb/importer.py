@@ -80,6 +80,7 @@ def import_knowledge(
         summary = apply_changes(
             db, entries, None if csv_source else validated.synonyms, editor,
             categories=None if csv_source else validated.categories,
+            scope=None if csv_source else validated.scope,
             keep_editor_questions=keep_editor_questions,
         )
         if notify and (summary.added or summary.changed):

@@ -130,9 +130,14 @@ def _v6_inbox(db: sqlite_utils.Database) -> None:
     db["inbox"].create({"update_id": int, "payload": str, "at": str}, pk="update_id")
 
 
+def _v7_scope(db: sqlite_utils.Database) -> None:
+    # What is not ours (knowledge/scope.yaml): one row per list, its items as a JSON array.
+    db["scope"].create({"name": str, "items": str}, pk="name")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution, _v5_handover_and_subscriptions,
-    _v6_inbox,
+    _v6_inbox, _v7_scope,
 ]
 
 
