@@ -295,7 +295,8 @@ def load_csv(
         row_ids.add(entry_id)
         curated_by_id.setdefault(entry_id, curated)
     table = SourceFile(Path("categories (as stored)"), dict(categories)) if categories else None
-    validated = validate(KnowledgeFiles(path.parent, sources, None, table, rules or RuleFiles()))
+    validated = validate(KnowledgeFiles(path.parent, sources, None, table,
+                                        rules=rules or RuleFiles()))
     validated.categories = {}
     renames = sorted(where.items(), key=lambda kv: -len(kv[0]))
     for problem in validated.problems:
