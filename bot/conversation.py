@@ -318,11 +318,13 @@ class Conversation:
             "I can only read text questions. Please type your question.")),))])
 
     def slow_down(self, sender: Sender) -> Outcome:
-        """Said once to someone sending many messages at once; all of them still get answers."""
+        """Said once to someone sending many messages at once: the ones past a small queue are
+        skipped (bot/telegram/guard.py), so they know to ask again, one question at a time."""
         lang = self.profile(sender).lang
         return Outcome([Reply((_text(lang, _(
-            "You are sending many messages at once. I will answer each of them in turn; "
-            "please wait a moment.")),))])
+            "You are sending many messages at once. I answer them one at a time and skip those "
+            "that arrive while many are still waiting; please send one question and wait for "
+            "its answer.")),))])
 
     def inline(self, sender: Sender, query: str, limit: int = 5) -> list[InlineResult]:
         """Answers to share from any chat: the best matches, each as a self-contained message."""
