@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from html.parser import HTMLParser
 
 from bot.conversation import HTML, NOTE, TITLE, Button, Conversation, Outcome, Reply, Sender
+from bot.replies import QUOTE
 
 
 class _PlainText(HTMLParser):
@@ -52,6 +53,8 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
             lines.append(html_to_text(block.text))
         elif block.kind == NOTE:
             lines.append(f"({block.text})")
+        elif block.kind == QUOTE:
+            lines.extend(f"│ {line}" for line in block.text.split("\n"))
         else:
             lines.append(block.text)
     if reply.image:
