@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Thresholds, decide
 from bot.engine.matcher import Candidate, Matcher
 from bot.engine.normalize import MAX_CHARS, detect_language
+from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
 from bot.kb.importer import import_knowledge
 from bot.model import Entry
@@ -29,6 +30,7 @@ from bot.store.knowledge import (
     knowledge_version,
     read_categories,
     read_entries,
+    read_scope,
     read_synonyms,
 )
 
@@ -71,7 +73,13 @@ class Answer:
     version: int
 
     def to_json(self) -> dict[str, object]:
-        """The reply object of the JSON contract (design.md §5)."""
+        """The reply object of `govbot ask --json` (its fields: docs/reference.md).
+
+        ``suggestions`` are what the question matched besides the answer, best first. An
+        answer's related entries that the question did not match at all (score 0) are links
+        an editor chose, not matches: the chat still offers them, the JSON leaves them out, so
+        that a tool reading scores never sees a "suggestion" that scored nothing.
+        """
         entry = None
         if self.entry is not None:
             text = self.entry.text(self.lang)
@@ -97,7 +105,8 @@ class Answer:
                     "title": s.entry.text(self.lang).title,
                     "score": round(s.score / 100, 4),
                 }
-                for s in self.suggestions
+                for s in sorted(self.suggestions, key=lambda s: -s.score)
+                if s.score > 0
             ],
         }
 
@@ -113,10 +122,12 @@ def build_snapshot(db: sqlite_utils.Database, today: date) -> Snapshot:
         entries = {e.id: e for e in read_entries(db)}
         synonyms = read_synonyms(db)
         categories = read_categories(db)
+        scope = Scope.from_lists(read_scope(db))
     analyzer = Analyzer(synonyms)
     current = [e for e in entries.values() if e.is_current(today)]
     topics = {entry_id: e.topic for entry_id, e in entries.items()}
-    return Snapshot(version, today, entries, Matcher(current, analyzer), topics, categories)
+    return Snapshot(version, today, entries, Matcher(current, analyzer, scope=scope), topics,
+                    categories)
 
 
 def _reader(db: sqlite_utils.Database) -> sqlite_utils.Database:

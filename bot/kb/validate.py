@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.engine.normalize import normalize
+from bot.engine.scope import MARKER_LISTS, SCOPE_LISTS
 from bot.kb.files import KnowledgeFiles, SourceFile
 from bot.kb.html_check import check_telegram_html
 from bot.model import LANGS, TOPIC_SLUGS, Entry, entry_from_dict
@@ -55,6 +56,8 @@ class Validated:
     entries: list[Entry] = field(default_factory=list)
     synonyms: dict[str, dict[str, str]] = field(default_factory=dict)
     categories: dict[str, dict[str, str]] = field(default_factory=dict)
+    # knowledge/scope.yaml; None when the folder has none (an import then keeps the store's).
+    scope: dict[str, object] | None = None
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -150,8 +153,10 @@ class _EntryChecker:
 
     def _check_dates(self, data: dict) -> None:
         reviewed = data.get("reviewed")
-        if not isinstance(reviewed, date):
+        if reviewed is None or reviewed == "":
             self.add("reviewed", "required: the date you last checked the facts, as YYYY-MM-DD")
+        elif not isinstance(reviewed, date):
+            self.add("reviewed", f"date must be YYYY-MM-DD (got {reviewed})")
         elif reviewed > self.today:
             self.add("reviewed", f"{reviewed} is in the future")
         elif reviewed + REVIEW_EVERY < self.today:
@@ -160,7 +165,7 @@ class _EntryChecker:
         for name in ("expires", "opens", "deadline"):
             value = data.get(name)
             if value is not None and not isinstance(value, date):
-                self.add(name, "must be a date as YYYY-MM-DD, or left out")
+                self.add(name, f"date must be YYYY-MM-DD, or left out (got {value})")
         opens, deadline = data.get("opens"), data.get("deadline")
         if isinstance(opens, date) and isinstance(deadline, date) and deadline < opens:
             self.add("deadline", f"{deadline} is before the opening date {opens}")
@@ -234,6 +239,51 @@ def _check_synonyms(source: SourceFile, problems: list[Problem]) -> dict[str, di
     return clean
 
 
+def _check_scope(source: SourceFile, problems: list[Problem]) -> dict[str, object]:
+    """scope.yaml: known list names, each a list of text; `markers` a table of such lists."""
+    data = source.data
+    if not isinstance(data, dict):
+        problems.append(Problem(source.path, 1, "", "must map each list name to a list of words"))
+        return {}
+    clean: dict[str, object] = {}
+
+    def text_list(where: str, value: object) -> list[str] | None:
+        if value is None:
+            return []
+        if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+            return list(value)
+        problems.append(Problem(source.path, source.line(where), where,
+                                "must be a list of words or phrases (text, one per item)"))
+        return None
+
+    for name, value in data.items():
+        if name == "markers":
+            markers = value if isinstance(value, dict) else {}
+            if not isinstance(value, dict):
+                problems.append(Problem(source.path, source.line(name), name,
+                                        "must map each marker name to a list of words"))
+            kept = {}
+            for marker, words in markers.items():
+                if marker not in MARKER_LISTS:
+                    problems.append(Problem(
+                        source.path, source.line(f"markers.{marker}"), f"markers.{marker}",
+                        f'"{marker}" is not a marker list; use one of {", ".join(MARKER_LISTS)}'))
+                    continue
+                items = text_list(f"markers.{marker}", words)
+                if items is not None:
+                    kept[marker] = items
+            clean["markers"] = kept
+        elif name in SCOPE_LISTS:
+            items = text_list(str(name), value)
+            if items is not None:
+                clean[name] = items
+        else:
+            problems.append(Problem(source.path, source.line(str(name)), str(name),
+                                    f'"{name}" is not a scope list; use one of '
+                                    f'{", ".join(SCOPE_LISTS)} or markers'))
+    return clean
+
+
 def _check_categories(source: SourceFile, problems: list[Problem]) -> dict[str, dict[str, str]]:
     table = _check_table(source, problems)
     for slug, names in table.items():
@@ -248,24 +298,32 @@ def validate(files: KnowledgeFiles, today: date | None = None) -> Validated:
     """Check every file and every rule across files (unique ids and questions, related ids)."""
     today = today or date.today()
     result = Validated()
-    for extra in (files.synonyms, files.categories):
+    for extra in (files.synonyms, files.categories, files.scope):
         if extra is not None and extra.error:
             result.problems.append(Problem(extra.path, extra.error_line, "", extra.error))
     if files.categories and not files.categories.error:
         result.categories = _check_categories(files.categories, result.problems)
     if files.synonyms and not files.synonyms.error:
         result.synonyms = _check_synonyms(files.synonyms, result.problems)
+    if files.scope and not files.scope.error:
+        result.scope = _check_scope(files.scope, result.problems)
     by_id: dict[str, Path] = {}
     question_owner: dict[str, tuple[str, Path]] = {}
     sources: dict[str, SourceFile] = {}
+    # Entries already reported as broken: a `related` naming one of them is not a problem of its
+    # own, and listing it would bury the one error that needs fixing under its consequences.
+    broken: set[str] = set()
     for source in files.entries:
         if source.error:
             result.problems.append(Problem(source.path, source.error_line, "", source.error))
+            broken.add(source.path.stem)
             continue
         checker = _EntryChecker(source, result.categories, today)
         entry = checker.check()
         result.problems.extend(checker.problems)
         if entry is None:
+            data = source.data if isinstance(source.data, dict) else {}
+            broken.update({source.path.stem, str(data.get("id", ""))})
             continue
         if entry.id in by_id:
             result.problems.append(Problem(source.path, source.line("id"), "id",
@@ -288,7 +346,7 @@ def validate(files: KnowledgeFiles, today: date | None = None) -> Validated:
     for entry in result.entries:
         source = sources[entry.id]
         for i, rel in enumerate(entry.related):
-            if rel not in by_id or rel == entry.id:
+            if (rel not in by_id and rel not in broken) or rel == entry.id:
                 result.problems.append(Problem(
                     source.path, source.line(f"related.{i}"), f"related.{i}",
                     f'"{rel}" is not the id of another entry',

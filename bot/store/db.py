@@ -131,7 +131,12 @@ def _v6_inbox(db: sqlite_utils.Database) -> None:
     db["inbox"].create({"update_id": int, "payload": str, "at": str}, pk="update_id")
 
 
-def _v7_editor_names(db: sqlite_utils.Database) -> None:
+def _v7_scope(db: sqlite_utils.Database) -> None:
+    # What is not ours (knowledge/scope.yaml): one row per list, its items as a JSON array.
+    db["scope"].create({"name": str, "items": str}, pk="name")
+
+
+def _v8_editor_names(db: sqlite_utils.Database) -> None:
     # Editors acting in Telegram were recorded as "tg:<id>"; docs/security.md and every new
     # revision say "telegram:<id>".
     db.execute("update revisions set editor = 'telegram:' || substr(editor, 4) "
@@ -140,7 +145,7 @@ def _v7_editor_names(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution, _v5_handover_and_subscriptions,
-    _v6_inbox, _v7_editor_names,
+    _v6_inbox, _v7_scope, _v8_editor_names,
 ]
 
 
