@@ -180,6 +180,41 @@ def run(webhook: bool) -> None:
 
 
 @main.command()
+@click.option("--sign-in", "sign_in", type=int, metavar="TELEGRAM_ID",
+              help="Print a one-time sign-in link for this editor first (the bot is stopped, "
+                   "so /console cannot send one).")
+def console(sign_in: int | None) -> None:
+    """Run the editors' web console alone, on the same database (editing while the bot is
+    stopped; a running bot picks up every save within seconds).
+
+    \b
+    Examples:
+      GOVBOT_EDITORS=777 govbot console --sign-in 777
+      GOVBOT_CONSOLE_HOST=0.0.0.0 GOVBOT_CONSOLE_PORT=8090 govbot console
+    """
+    import asyncio
+
+    from bot.store import signin
+    from bot.web.server import serve_console
+
+    settings = _settings()
+    logging.getLogger().setLevel(logging.INFO)
+    try:
+        conversation = Conversation.for_settings(_assistant(), settings)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if sign_in is not None:
+        if not conversation.may_edit(f"tg:{sign_in}"):
+            raise click.ClickException(f"{sign_in} is not listed in GOVBOT_EDITORS")
+        token = signin.issue_link(conversation.assistant.db, f"tg:{sign_in}", "")
+        click.echo(f"{settings.console_base}/console/login?token={token}")
+    try:
+        asyncio.run(serve_console(conversation, settings))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
 @click.option("--lang", type=click.Choice(["km", "en"]), default="en", show_default=True,
               help="Language of the replies.")
 @click.option("--editor", is_flag=True,

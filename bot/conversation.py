@@ -52,7 +52,7 @@ _ACTION_RE = re.compile(
     r"^(?:(e|c|t|l|f\+|f-|s\+|s-|sx):([a-z0-9-]{1,48})|m|n|x:yes|x:no|h|hx"
     r"|(ga):[0-9a-f]{10}:[a-z0-9-]{1,48}|(gd):[0-9a-f]{10}|(hc):([0-9]{1,12}))$"
 )
-EDITOR_COMMANDS = frozenset({"gaps", "stats", "entry", "reload", "chatid"})
+EDITOR_COMMANDS = frozenset({"gaps", "stats", "entry", "reload", "chatid", "console"})
 CONTACT_ENTRY = "contact-human"
 
 MAX_TOPIC_ENTRIES = 10
@@ -107,7 +107,8 @@ class Conversation:
         staff_chat = f"tg:{settings.staff_chat}" if settings.staff_chat else None
         return cls(
             assistant, people, settings.retention_days,
-            editors=editors, desk=EditorDesk(assistant, settings.knowledge_dir),
+            editors=editors,
+            desk=EditorDesk(assistant, settings.knowledge_dir, settings.console_base),
             handover=Handover(assistant, people, staff_chat, hours, settings.staff_lang),
             subscriptions=Subscriptions(assistant),
         )
@@ -117,9 +118,14 @@ class Conversation:
         """True when questions can go to a staff chat."""
         return self.handover is not None and self.handover.available
 
+    def may_edit(self, ref: str) -> bool:
+        """True for an editor (GOVBOT_EDITORS, as the process was started with): the web
+        console asks on every request, so removing an editor ends their sessions at once."""
+        return self.desk is not None and ref in self.editors
+
     def _is_editor(self, sender: Sender, what: str) -> bool:
         """Editors only; every refused attempt is logged (by pseudonym, never the raw id)."""
-        if self.desk is not None and sender.ref in self.editors:
+        if self.may_edit(sender.ref):
             return True
         log.warning("refused editor action %r from user %s", what[:40],
                     self.people.hash(sender.ref)[:8])
@@ -163,7 +169,8 @@ class Conversation:
                 return Outcome([Reply((_text(lang, _(
                     "This chat's id is {id}. To make it the staff chat, set "
                     "GOVBOT_STAFF_CHAT={id} and restart the bot."), id=chat),))])
-            return self.desk.command(name, args, lang, sender.ref)  # type: ignore[union-attr]
+            return self.desk.command(  # type: ignore[union-attr]
+                name, args, lang, sender.ref, sender.name)
         if name == "menu":
             return Outcome([self._categories(lang)])
         if name == "language":

@@ -20,8 +20,8 @@ from bot.i18n import _, format_day, format_duration, gettext
 from bot.kb.importer import import_knowledge
 from bot.model import EntryText, Question
 from bot.replies import HTML, NOTE, TEXT, TITLE, Block, Button, Outcome, Reply
-from bot.store import handovers, outbox
-from bot.store.gaps import Gap, gaps
+from bot.store import handovers, outbox, signin
+from bot.store.gaps import Gap, gaps, mark_not_ours
 from bot.store.knowledge import read_entry
 from bot.store.revisions import history, save_entry
 from bot.store.stats import per_day, period
@@ -42,16 +42,21 @@ def gap_key(gap: Gap) -> str:
 class EditorDesk:
     """Editor commands and the gap buttons."""
 
-    def __init__(self, assistant: Assistant, knowledge_dir: Path) -> None:
+    def __init__(self, assistant: Assistant, knowledge_dir: Path, console_url: str = "") -> None:
         self.assistant = assistant
         self.knowledge_dir = knowledge_dir
+        self.console_url = console_url
 
     @property
     def db(self):
         return self.assistant.db
 
-    def command(self, name: str, args: str, lang: str, editor: str) -> Outcome | None:
-        """/gaps, /stats, /entry <id>, /reload [quiet]; None for any other command."""
+    def command(
+        self, name: str, args: str, lang: str, editor: str, editor_name: str = ""
+    ) -> Outcome | None:
+        """/gaps, /stats, /entry <id>, /reload [quiet], /console; None for any other command."""
+        if name == "console":
+            return self.console_link(lang, editor, editor_name)
         if name == "gaps":
             return self.gap_list(lang)
         if name == "stats":
@@ -61,6 +66,19 @@ class EditorDesk:
         if name == "reload":
             return self.reload(lang, editor, notify=args.strip().lower() != "quiet")
         return None
+
+    def console_link(self, lang: str, editor: str, editor_name: str) -> Outcome:
+        """A one-time sign-in link to the web console (10 minutes, single use)."""
+        token = signin.issue_link(self.db, editor, editor_name)
+        link = f"{self.console_url}/console/login?token={token}"
+        log.info("editor %s asked for a console sign-in link", editor)
+        return Outcome([Reply((
+            Block(TEXT, gettext(lang, _("Your sign-in link to the editors' console:"))),
+            Block(TEXT, link),
+            Block(NOTE, gettext(lang, _(
+                "It works once, for 10 minutes. Do not forward it: whoever opens it signs in "
+                "as you."))),
+        ))])
 
     def gap_list(self, lang: str) -> Outcome:
         found = gaps(self.db, order="count", limit=GAPS_SHOWN)
@@ -92,6 +110,15 @@ class EditorDesk:
             key, _sep, entry_id = payload[len(ATTACH):].partition(":")
             return self._attach(key, entry_id, lang, editor)
         return self._dismiss(payload[len(DISMISS):], lang)
+
+    def not_ours(self, key: str, lang: str, editor: str) -> Outcome:
+        """Mark a gap as a question this bot should not answer (another office's business)."""
+        gap = self._find(key)
+        if gap is None:
+            return Outcome(notice=gettext(lang, _("This question was already handled.")))
+        mark_not_ours(self.db, gap.text, editor)
+        log.info("editor %s marked a gap question as not ours", editor)
+        return Outcome(notice=gettext(lang, _("Marked as not ours.")))
 
     def _find(self, key: str) -> Gap | None:
         return next((g for g in gaps(self.db) if gap_key(g) == key), None)

@@ -130,9 +130,24 @@ def _v6_inbox(db: sqlite_utils.Database) -> None:
     db["inbox"].create({"update_id": int, "payload": str, "at": str}, pk="update_id")
 
 
+def _v7_console(db: sqlite_utils.Database) -> None:
+    # The editors' web console: one-time sign-in links and sessions, each kept only as a hash
+    # of its token (a copy of the database signs nobody in); sign-ins as an audit trail; and
+    # questions editors marked as not ours (read by the scope rules).
+    db["console_links"].create(
+        {"token_hash": str, "editor": str, "name": str, "expires_at": str, "used_at": str},
+        pk="token_hash")
+    db["console_sessions"].create(
+        {"token_hash": str, "editor": str, "name": str, "csrf": str, "created_at": str,
+         "expires_at": str}, pk="token_hash")
+    db["console_signins"].create({"id": int, "at": str, "editor": str, "name": str}, pk="id")
+    db["not_ours"].create(
+        {"normalized": str, "text": str, "editor": str, "at": str}, pk="normalized")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution, _v5_handover_and_subscriptions,
-    _v6_inbox,
+    _v6_inbox, _v7_console,
 ]
 
 
