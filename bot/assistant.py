@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Thresholds, decide
 from bot.engine.matcher import Candidate, Matcher
 from bot.engine.normalize import detect_language
+from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
 from bot.kb.importer import import_knowledge
 from bot.model import Entry
@@ -29,6 +30,7 @@ from bot.store.knowledge import (
     knowledge_version,
     read_categories,
     read_entries,
+    read_scope,
     read_synonyms,
 )
 
@@ -113,18 +115,21 @@ def build_snapshot(db: sqlite_utils.Database, today: date) -> Snapshot:
         entries = read_entries(db)
         synonyms = read_synonyms(db)
         categories = read_categories(db)
-    return make_snapshot(version, today, entries, synonyms, categories)
+        scope = Scope.from_lists(read_scope(db))
+    return make_snapshot(version, today, entries, synonyms, categories, scope)
 
 
 def make_snapshot(
     version: int, today: date, entries: Iterable[Entry],
     synonyms: dict[str, dict[str, str]], categories: dict[str, dict[str, str]],
+    scope: Scope | None = None,
 ) -> Snapshot:
     """Index entries as the bot would serve them (the console also builds one from a draft)."""
     by_id = {e.id: e for e in entries}
     current = [e for e in by_id.values() if e.is_current(today)]
     topics = {entry_id: e.topic for entry_id, e in by_id.items()}
-    return Snapshot(version, today, by_id, Matcher(current, Analyzer(synonyms)), topics,
+    return Snapshot(version, today, by_id, Matcher(current, Analyzer(synonyms), scope=scope),
+                    topics,
                     categories)
 
 

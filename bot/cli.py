@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.console import render, run_chat
 from bot.conversation import Conversation, Sender
 from bot.engine.decide import DEFAULT_THRESHOLDS
+from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
 from bot.evaluation import evaluate, read_labelled, sweep
 from bot.kb.crosscheck import crosscheck
@@ -30,7 +31,13 @@ from bot.kb.importer import import_knowledge, load_knowledge
 from bot.kb.stale import stale_entries
 from bot.store.db import open_db
 from bot.store.gaps import gaps
-from bot.store.knowledge import knowledge_version, read_entries, read_entry, read_synonyms
+from bot.store.knowledge import (
+    knowledge_version,
+    read_entries,
+    read_entry,
+    read_scope,
+    read_synonyms,
+)
 from bot.store.people import People
 from bot.store.revisions import (
     Revision,
@@ -332,7 +339,7 @@ def kb_import(path: Path | None, editor: str, remove_editor_questions: bool,
             detail = f" ({fields[entry_id]})" if fields.get(entry_id) else ""
             click.echo(f"  {label}: {entry_id}{detail}")
     if s.synonyms_changed:
-        click.echo("  synonyms or menu categories changed")
+        click.echo("  synonyms, menu categories or scope (what is not ours) changed")
     if result.notified:
         click.echo(f"  {result.notified} subscriber message(s) queued; the running bot sends "
                    "them")
@@ -579,7 +586,8 @@ def kb_crosscheck(below: float, as_json: bool) -> None:
     db = _store()
     today = date.today()
     entries = [e for e in read_entries(db) if e.is_current(today)]
-    checks = crosscheck(entries, Analyzer(read_synonyms(db)), DEFAULT_THRESHOLDS)
+    checks = crosscheck(entries, Analyzer(read_synonyms(db)), DEFAULT_THRESHOLDS,
+                        scope=Scope.from_lists(read_scope(db)))
     if as_json:
         click.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
         return

@@ -50,7 +50,7 @@ MENU, NONE_OF_THESE, FORGET_YES, FORGET_NO = "m", "n", "x:yes", "x:no"
 # Subscriptions: subscribe (s+:topic), unsubscribe from a notification (s-:) or the list (sx:).
 _ACTION_RE = re.compile(
     r"^(?:(e|c|t|l|f\+|f-|s\+|s-|sx):([a-z0-9-]{1,48})|m|n|x:yes|x:no|h|hx"
-    r"|(ga):[0-9a-f]{10}:[a-z0-9-]{1,48}|(gd):[0-9a-f]{10}|(hc):([0-9]{1,12}))$"
+    r"|(ga):[0-9a-f]{10}:[a-z0-9-]{1,48}|(gd|gn):[0-9a-f]{10}|(hc):([0-9]{1,12}))$"
 )
 EDITOR_COMMANDS = frozenset({"gaps", "stats", "entry", "reload", "chatid", "console"})
 CONTACT_ENTRY = "contact-human"
@@ -341,7 +341,7 @@ class Conversation:
         snapshot = self.assistant.snapshot
         floor = self.assistant.thresholds.suggest
         results = []
-        for candidate in snapshot.matcher.rank(query, limit):
+        for candidate in snapshot.matcher.rank_entries(query, limit):
             if candidate.score < floor:
                 break
             entry = snapshot.entries[candidate.entry_id]

@@ -44,7 +44,7 @@ class GovbotRanker:
     label = "govbot"
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self.matcher = Matcher(kb.entries, Analyzer(kb.synonyms))
+        self.matcher = Matcher(kb.entries, Analyzer(kb.synonyms), scope=kb.scope)
         self._topic_of = kb.topic_of()
 
     def __len__(self) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.assistant import Snapshot, make_snapshot
+from bot.engine.scope import Scope
 from bot.kb.export import files_form
 from bot.kb.files import CATEGORIES_FILE, SYNONYMS_FILE, KnowledgeFiles, SourceFile
 from bot.kb.importer import ImportResult, apply_validated
@@ -26,6 +27,7 @@ from bot.store.knowledge import (
     knowledge_version,
     read_categories,
     read_entries,
+    read_scope,
     read_synonyms,
     with_editor_questions,
 )
@@ -100,7 +102,8 @@ def draft_snapshot(
     Telegram kept, as a save keeps them)."""
     old = {e.id: e for e in read_entries(db)}
     entries = [with_editor_questions(e, old.get(e.id))[0] for e in validated.entries]
-    return make_snapshot(-1, today, entries, read_synonyms(db), read_categories(db))
+    return make_snapshot(-1, today, entries, read_synonyms(db), read_categories(db),
+                         Scope.from_lists(read_scope(db)))
 
 
 def save_draft(

@@ -22,9 +22,9 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from bot.kb.files import CATEGORIES_FILE, ENTRY_GLOB, SYNONYMS_FILE
+from bot.kb.files import CATEGORIES_FILE, ENTRY_GLOB, SCOPE_FILE, SYNONYMS_FILE
 from bot.model import LANGS, Entry, entry_from_dict, entry_to_dict
-from bot.store.knowledge import read_categories, read_entries, read_synonyms
+from bot.store.knowledge import read_categories, read_entries, read_scope, read_synonyms
 
 _LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")
 
@@ -177,6 +177,10 @@ SYNONYMS_HEADER = (
     "Edit, then: govbot kb import\n"
 )
 CATEGORIES_HEADER = "# Menu categories: the folder names, with their names in both languages.\n"
+SCOPE_HEADER = (
+    "# What is not ours: other countries and their schemes, everyday subjects, banks' own "
+    "products,\n# and questions editors marked \"not ours\". Edit, then: govbot kb import\n"
+)
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,7 @@ class _File:
 
 def _parsed_content(rel: str, text: str) -> object:
     data = yaml.safe_load(text)
-    if rel in (SYNONYMS_FILE, CATEGORIES_FILE):
+    if rel in (SYNONYMS_FILE, CATEGORIES_FILE, SCOPE_FILE):
         return data or {}
     return files_form(entry_from_dict(data))
 
@@ -196,15 +200,17 @@ def folder_files(
     entries: Iterable[Entry],
     synonyms: Mapping[str, Mapping[str, str]],
     categories: Mapping[str, Mapping[str, str]],
+    scope: Mapping[str, object] | None = None,
 ) -> dict[str, str]:
     """Every file of a knowledge folder, by relative path, as text."""
-    return {rel: f.text for rel, f in _folder(entries, synonyms, categories).items()}
+    return {rel: f.text for rel, f in _folder(entries, synonyms, categories, scope).items()}
 
 
 def _folder(
     entries: Iterable[Entry],
     synonyms: Mapping[str, Mapping[str, str]],
     categories: Mapping[str, Mapping[str, str]],
+    scope: Mapping[str, object] | None = None,
 ) -> dict[str, _File]:
     files = {}
     for entry in entries:
@@ -220,6 +226,8 @@ def _folder(
         CATEGORIES_HEADER + categories_yaml(categories),
         {slug: {"en": n["en"], "km": n["km"]} for slug, n in categories.items()},
     )
+    if scope:
+        files[SCOPE_FILE] = _File(SCOPE_HEADER + _dump(dict(scope)), dict(scope))
     return files
 
 
@@ -252,7 +260,7 @@ def write_folder(db: sqlite_utils.Database, out: Path, *, overwrite: bool = Fals
     existing = sorted(out.glob(ENTRY_GLOB)) if out.is_dir() else []
     if not overwrite and (existing or (out / SYNONYMS_FILE).exists()):
         raise ExportError(f"{out} already holds knowledge files; add --overwrite to replace them")
-    files = _folder(read_entries(db), read_synonyms(db), read_categories(db))
+    files = _folder(read_entries(db), read_synonyms(db), read_categories(db), read_scope(db))
     result = FolderExport()
     for rel, wanted in sorted(files.items()):
         path = out / rel

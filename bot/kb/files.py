@@ -13,6 +13,7 @@ import yaml
 
 ENTRY_GLOB = "*/*.yaml"
 SYNONYMS_FILE = "synonyms.yaml"
+SCOPE_FILE = "scope.yaml"
 CATEGORIES_FILE = "categories.yaml"
 
 
@@ -82,16 +83,19 @@ class KnowledgeFiles:
     entries: list[SourceFile]
     synonyms: SourceFile | None
     categories: SourceFile | None
+    scope: SourceFile | None = None
 
 
 def read_folder(root: Path) -> KnowledgeFiles:
-    """Read entry files (`<category>/<id>.yaml`), synonyms.yaml and categories.yaml."""
+    """Read entry files (`<category>/<id>.yaml`), synonyms.yaml, categories.yaml, scope.yaml."""
     entries = [read_yaml(p) for p in sorted(root.glob(ENTRY_GLOB))]
     synonyms = root / SYNONYMS_FILE
     categories = root / CATEGORIES_FILE
+    scope = root / SCOPE_FILE
     return KnowledgeFiles(
         root,
         entries,
         read_yaml(synonyms) if synonyms.exists() else None,
         read_yaml(categories) if categories.exists() else None,
+        read_yaml(scope) if scope.exists() else None,
     )

@@ -93,6 +93,7 @@ def apply_validated(
         summary = apply_changes(
             db, entries, validated.synonyms if tables else None, editor,
             categories=validated.categories if tables else None,
+            scope=validated.scope if tables else None,
             keep_editor_questions=keep_editor_questions,
         )
         if notify and (summary.added or summary.changed):

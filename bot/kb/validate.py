@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.engine.normalize import normalize
+from bot.engine.scope import MARKER_LISTS, SCOPE_LISTS
 from bot.kb.files import KnowledgeFiles, SourceFile
 from bot.kb.html_check import check_telegram_html
 from bot.model import LANGS, TOPIC_SLUGS, Entry, entry_from_dict
@@ -55,6 +56,8 @@ class Validated:
     entries: list[Entry] = field(default_factory=list)
     synonyms: dict[str, dict[str, str]] = field(default_factory=dict)
     categories: dict[str, dict[str, str]] = field(default_factory=dict)
+    # knowledge/scope.yaml; None when the folder has none (an import then keeps the store's).
+    scope: dict[str, object] | None = None
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -234,6 +237,51 @@ def _check_synonyms(source: SourceFile, problems: list[Problem]) -> dict[str, di
     return clean
 
 
+def _check_scope(source: SourceFile, problems: list[Problem]) -> dict[str, object]:
+    """scope.yaml: known list names, each a list of text; `markers` a table of such lists."""
+    data = source.data
+    if not isinstance(data, dict):
+        problems.append(Problem(source.path, 1, "", "must map each list name to a list of words"))
+        return {}
+    clean: dict[str, object] = {}
+
+    def text_list(where: str, value: object) -> list[str] | None:
+        if value is None:
+            return []
+        if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+            return list(value)
+        problems.append(Problem(source.path, source.line(where), where,
+                                "must be a list of words or phrases (text, one per item)"))
+        return None
+
+    for name, value in data.items():
+        if name == "markers":
+            markers = value if isinstance(value, dict) else {}
+            if not isinstance(value, dict):
+                problems.append(Problem(source.path, source.line(name), name,
+                                        "must map each marker name to a list of words"))
+            kept = {}
+            for marker, words in markers.items():
+                if marker not in MARKER_LISTS:
+                    problems.append(Problem(
+                        source.path, source.line(f"markers.{marker}"), f"markers.{marker}",
+                        f'"{marker}" is not a marker list; use one of {", ".join(MARKER_LISTS)}'))
+                    continue
+                items = text_list(f"markers.{marker}", words)
+                if items is not None:
+                    kept[marker] = items
+            clean["markers"] = kept
+        elif name in SCOPE_LISTS:
+            items = text_list(str(name), value)
+            if items is not None:
+                clean[name] = items
+        else:
+            problems.append(Problem(source.path, source.line(str(name)), str(name),
+                                    f'"{name}" is not a scope list; use one of '
+                                    f'{", ".join(SCOPE_LISTS)} or markers'))
+    return clean
+
+
 def _check_categories(source: SourceFile, problems: list[Problem]) -> dict[str, dict[str, str]]:
     table = _check_table(source, problems)
     for slug, names in table.items():
@@ -248,13 +296,15 @@ def validate(files: KnowledgeFiles, today: date | None = None) -> Validated:
     """Check every file and every rule across files (unique ids and questions, related ids)."""
     today = today or date.today()
     result = Validated()
-    for extra in (files.synonyms, files.categories):
+    for extra in (files.synonyms, files.categories, files.scope):
         if extra is not None and extra.error:
             result.problems.append(Problem(extra.path, extra.error_line, "", extra.error))
     if files.categories and not files.categories.error:
         result.categories = _check_categories(files.categories, result.problems)
     if files.synonyms and not files.synonyms.error:
         result.synonyms = _check_synonyms(files.synonyms, result.problems)
+    if files.scope and not files.scope.error:
+        result.scope = _check_scope(files.scope, result.problems)
     by_id: dict[str, Path] = {}
     question_owner: dict[str, tuple[str, Path]] = {}
     sources: dict[str, SourceFile] = {}

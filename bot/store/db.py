@@ -130,10 +130,14 @@ def _v6_inbox(db: sqlite_utils.Database) -> None:
     db["inbox"].create({"update_id": int, "payload": str, "at": str}, pk="update_id")
 
 
-def _v7_console(db: sqlite_utils.Database) -> None:
+def _v7_scope(db: sqlite_utils.Database) -> None:
+    # What is not ours (knowledge/scope.yaml): one row per list, its items as a JSON array.
+    db["scope"].create({"name": str, "items": str}, pk="name")
+
+
+def _v8_console(db: sqlite_utils.Database) -> None:
     # The editors' web console: one-time sign-in links and sessions, each kept only as a hash
-    # of its token (a copy of the database signs nobody in); sign-ins as an audit trail; and
-    # questions editors marked as not ours (read by the scope rules).
+    # of its token (a copy of the database signs nobody in), and sign-ins as an audit trail.
     db["console_links"].create(
         {"token_hash": str, "editor": str, "name": str, "expires_at": str, "used_at": str},
         pk="token_hash")
@@ -141,13 +145,11 @@ def _v7_console(db: sqlite_utils.Database) -> None:
         {"token_hash": str, "editor": str, "name": str, "csrf": str, "created_at": str,
          "expires_at": str}, pk="token_hash")
     db["console_signins"].create({"id": int, "at": str, "editor": str, "name": str}, pk="id")
-    db["not_ours"].create(
-        {"normalized": str, "text": str, "editor": str, "at": str}, pk="normalized")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution, _v5_handover_and_subscriptions,
-    _v6_inbox, _v7_console,
+    _v6_inbox, _v7_scope, _v8_console,
 ]
 
 

@@ -9,11 +9,8 @@ group is shown with its most recent wording.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 
 import sqlite_utils
-
-from bot.engine.normalize import normalize
 
 GAP_STATUSES: tuple[str, ...] = ("fallback", "rejected")
 ORDERS = ("newest", "count")
@@ -80,23 +77,3 @@ def gaps(
             int(fallback or 0), int(rejected or 0))
         for normalized, n, first, last, langs, fallback, rejected, text in db.execute(sql, params)
     ]
-
-
-def mark_not_ours(db: sqlite_utils.Database, text: str, editor: str) -> str:
-    """Record that a question is not this bot's business (another ministry's, a bank's…) and
-    close its gap. The recorded questions are what the scope rules read as "not ours", next to
-    knowledge/scope.yaml; returns the normalised text recorded."""
-    normalized = normalize(text)
-    at = datetime.now(UTC).replace(microsecond=0).isoformat()
-    with db.atomic():
-        db["not_ours"].upsert(
-            {"normalized": normalized, "text": text, "editor": editor, "at": at},
-            pk="normalized")
-        db.execute("update queries set resolution = 'not-ours' where normalized = ? "
-                   "and resolution is null", [normalized])
-    return normalized
-
-
-def not_ours(db: sqlite_utils.Database) -> list[str]:
-    """The questions editors marked as not ours, as written."""
-    return [row[0] for row in db.execute("select text from not_ours order by at")]

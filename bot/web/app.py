@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.editing import ATTACH, DISMISS, gap_key
+from bot.editing import ATTACH, DISMISS, NOT_OURS, gap_key
 from bot.engine.normalize import detect_language, normalize
 from bot.evaluation import changed_answers, read_labelled
 from bot.i18n import LANGUAGE_NAMES, format_day, gettext, khmer_digits
@@ -475,7 +475,7 @@ async def gap_page(request: Request, page: Page) -> Response:
         if act == "attach":
             outcome = desk.action(f"{ATTACH}{key}:{form.get('entry', '')}", page.lang, editor)
         elif act == "not-ours":
-            outcome = desk.not_ours(key, page.lang, editor)
+            outcome = desk.action(NOT_OURS + key, page.lang, editor)
         else:
             outcome = desk.action(DISMISS + key, page.lang, editor)
         console.changed()
