@@ -36,7 +36,7 @@ from bot.engine.normalize import detect_language, normalize
 from bot.evaluation import changed_answers, read_labelled
 from bot.i18n import LANGUAGE_NAMES, format_day, gettext, khmer_digits
 from bot.kb import draft
-from bot.kb.csvfile import entries_csv
+from bot.kb.csvfile import CsvExportError, entries_csv
 from bot.kb.export import folder_files
 from bot.kb.files import CATEGORIES_FILE, SYNONYMS_FILE
 from bot.kb.importer import import_knowledge
@@ -531,7 +531,11 @@ async def transfer_page(request: Request, page: Page) -> Response:
 
 @editor_page
 async def export_csv(request: Request, page: Page) -> Response:
-    text = entries_csv(read_entries(_console(request).db))
+    try:
+        text = entries_csv(read_entries(_console(request).db))
+    except CsvExportError as exc:
+        return render(page, "message.html", status=422, title=page._("Export"),
+                      message=str(exc))
     return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
         **SECURITY_HEADERS, "content-disposition": 'attachment; filename="knowledge.csv"'})
 
