@@ -307,6 +307,7 @@ def test_an_exported_csv_imports_back_and_an_invalid_one_changes_nothing(console
                           files={"file": ("knowledge.csv", broken.encode(), "text/csv")})
     assert refused.status_code == 422 and "Nothing was imported" in refused.text
     assert "not a url" in refused.text
+    assert "not a url" not in str(read_entry(conversation.assistant.db, "evisa-apply"))
 
 
 def test_a_yaml_export_downloads_as_a_zip_that_imports_back(console):
