@@ -39,7 +39,7 @@ def share_bar(p: Period) -> Markup:
 
 def daily_chart(days: list[tuple[date, Counter[str]]], lang: str) -> Markup:
     """Stacked bars of questions per day by outcome, oldest first, with a few date labels."""
-    width, height, base = 300, 120, 104
+    width, height, base = 300, 130, 110
     peak = max((sum(c[o] for o in OUTCOMES) for _, c in days), default=0) or 1
     slot = width / max(len(days), 1)
     parts = [f'<line x1="0" y1="{base}" x2="{width}" y2="{base}" stroke="#888" '
@@ -53,13 +53,13 @@ def daily_chart(days: list[tuple[date, Counter[str]]], lang: str) -> Markup:
                 parts.append(f'<rect x="{i * slot + slot * 0.15:.1f}" y="{y:.1f}" '
                              f'width="{slot * 0.7:.1f}" height="{h:.1f}" '
                              f'fill="{_hex(COLOURS[outcome])}"/>')
-        if i % 7 == 0 or i == len(days) - 1:
+        if (len(days) - 1 - i) % 7 == 0:  # every week back from today
             label = f"{day.day}/{day.month}"
             label = khmer_digits(label) if lang == "km" else label
-            parts.append(f'<text x="{i * slot:.1f}" y="{height - 2}" font-size="7" '
-                         f'fill="#444">{escape(label)}</text>')
+            parts.append(f'<text x="{i * slot + slot / 2:.1f}" y="{height - 4}" font-size="9" '
+                         f'fill="#444" text-anchor="middle">{escape(label)}</text>')
     top = khmer_digits(str(peak)) if lang == "km" else str(peak)
-    parts.append(f'<text x="{width - 2}" y="7" font-size="7" fill="#444" '
+    parts.append(f'<text x="{width - 2}" y="9" font-size="9" fill="#444" '
                  f'text-anchor="end">{escape(top)}</text>')
     return Markup(f'<svg class="daily" viewBox="0 0 {width} {height}" role="img" '
                   'aria-hidden="true">' + "".join(parts) + "</svg>")
