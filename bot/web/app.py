@@ -39,13 +39,20 @@ from bot.kb import draft
 from bot.kb.csvfile import CsvExportError, entries_csv
 from bot.kb.export import folder_files
 from bot.kb.files import CATEGORIES_FILE, SYNONYMS_FILE
-from bot.kb.importer import import_knowledge
+from bot.kb.importer import apply_validated, is_csv, load_knowledge
 from bot.kb.stale import stale_entries
+from bot.kb.validate import Validated
 from bot.model import LANGS, TOPIC_SLUGS, Entry
 from bot.replies import Outcome
 from bot.store import handovers, signin
 from bot.store.gaps import gaps
-from bot.store.knowledge import read_categories, read_entries, read_entry, read_synonyms
+from bot.store.knowledge import (
+    knowledge_version,
+    read_categories,
+    read_entries,
+    read_entry,
+    read_synonyms,
+)
 from bot.store.revisions import RollbackError, conflicts, history, rollback
 from bot.store.stats import per_day, period
 from bot.web import charts, forms, preview
@@ -88,17 +95,18 @@ class Console:
         return self.conversation.assistant.db
 
     def files(self) -> draft.StoreFiles:
-        """The store as files, rebuilt when the knowledge version has changed."""
+        """The store as files, read again when the knowledge version has changed (a save here,
+        an import from the command line)."""
         files = self._files
-        if files is None or files.version != self.assistant.snapshot.version:
-            self.assistant.refresh()
+        if files is None or files.version != knowledge_version(self.db):
             files = self._files = draft.store_files(self.db)
         return files
 
-    def changed(self) -> None:
-        """After a change: answer from the new version now, and check drafts against it."""
-        self.assistant.refresh()
+    async def changed(self) -> None:
+        """After a change: answer from the new version now. The rebuild runs in a thread, on
+        its own connection, as the bot's refresh job does, so replies never wait for it."""
         self._files = None
+        await asyncio.to_thread(self.assistant.refresh)
 
     @property
     def secure(self) -> bool:
@@ -344,7 +352,9 @@ def _submitted(form: FormData) -> dict[str, object]:
 
 
 async def _check(console: Console, form: dict, entry_id: str | None):
-    files = await asyncio.to_thread(console.files)
+    """Validate in a thread: pure work on data read here, in the loop (the store's connection
+    is used by one thread at a time)."""
+    files = console.files()
     return await asyncio.to_thread(draft.check_draft, files, forms.form_data(form), entry_id)
 
 
@@ -391,9 +401,8 @@ async def _save(request: Request, page: Page, entry_id: str | None) -> Response:
         return render(page, "entry.html", status=status, **context,
                       flash="" if trying else page._("Not saved: please fix the problems "
                                                       "marked below."))
-    result = await asyncio.to_thread(draft.save_draft, console.db, validated,
-                                     page.session.label)  # type: ignore[union-attr]
-    console.changed()
+    result = draft.save_draft(console.db, validated, page.session.label)  # type: ignore[union-attr]
+    await console.changed()
     summary = result.summary
     saved_id = str(form["id"])
     if summary is None or not summary.any_change:
@@ -427,8 +436,10 @@ def _labelled_rows(console: Console) -> tuple[list, list[str]]:
 
 
 async def _try(console: Console, validated, question: str) -> Tried:
+    base = draft.served(console.db)
+
     def work() -> Tried:
-        snapshot = draft.draft_snapshot(console.db, validated, console.assistant.snapshot.built_on)
+        snapshot = draft.draft_snapshot(base, validated, console.assistant.snapshot.built_on)
         rows, used = _labelled_rows(console)
         now = console.assistant.ask(question) if question.strip() else None
         after = console.assistant.ask(question, snapshot=snapshot) if question.strip() else None
@@ -478,7 +489,7 @@ async def gap_page(request: Request, page: Page) -> Response:
             outcome = desk.action(NOT_OURS + key, page.lang, editor)
         else:
             outcome = desk.action(DISMISS + key, page.lang, editor)
-        console.changed()
+        await console.changed()
         return _redirect("/console/gaps", outcome_text(outcome))
     found = gaps(console.db, order="count", limit=50)
     rows = [(g, gap_key(g), [snapshot.entries[c.entry_id]
@@ -510,7 +521,7 @@ async def rollback_page(request: Request, page: Page) -> Response:
                         int(revision) if revision.isdigit() else None)
     except RollbackError as exc:
         return _redirect(f"/console/entries/{quote(entry_id)}/history", str(exc))
-    console.changed()
+    await console.changed()
     if done is None:
         message = page._("Nothing to undo: the entry already is as it was.")
     else:
@@ -582,7 +593,10 @@ async def import_upload(request: Request, page: Page) -> Response:
     name = upload.filename.lower()
     editor = page.session.label  # type: ignore[union-attr]
 
-    def work():
+    categories = read_categories(console.db)
+
+    def load() -> Validated:
+        """Read and validate the upload (in a thread: no store access)."""
         with tempfile.TemporaryDirectory() as tmp:
             if name.endswith(".csv"):
                 path = Path(tmp) / "knowledge.csv"
@@ -592,15 +606,16 @@ async def import_upload(request: Request, page: Page) -> Response:
                 path.mkdir()
                 with zipfile.ZipFile(io.BytesIO(raw)) as archive:
                     _unpack(archive, path)
-            return import_knowledge(console.db, path, editor)
+            return load_knowledge(path, categories if is_csv(path) else None)
 
     try:
-        result = await asyncio.to_thread(work)
+        validated = await asyncio.to_thread(load)
     except (zipfile.BadZipFile, FileNotFoundError, UnicodeDecodeError):
         return render(page, "transfer.html", status=422,
                       failure=page._("This is not a CSV export or a zip of a knowledge "
                                      "folder."))
-    console.changed()
+    result = apply_validated(console.db, validated, editor, tables=not name.endswith(".csv"))
+    await console.changed()
     return render(page, "transfer.html", status=200 if result.summary else 422, result=result)
 
 
