@@ -317,3 +317,29 @@ def test_a_yaml_export_downloads_as_a_zip_that_imports_back(console):
     response = client.post("/console/import", data={"csrf": csrf_of(client)},
                            files={"file": ("knowledge.zip", exported.content, "application/zip")})
     assert "Imported: 0 added, 0 changed, 0 removed" in response.text
+
+
+def test_saving_an_untouched_entry_changes_nothing(console):
+    client, conversation = console
+    version = conversation.assistant.snapshot.version
+    fields = entry_fields(conversation, "evisa-apply", csrf=csrf_of(client))
+    response = client.post("/console/entries/evisa-apply", data=fields)
+    assert "Nothing changed." in response.text
+    assert conversation.assistant.snapshot.version == version
+
+
+def test_a_new_entry_is_saved_and_answered(console):
+    client, conversation = console
+    questions = ["how do I register a boat", "boat registration", "register my fishing boat",
+                 "boat licence cambodia", "where to register a boat", "boat papers"]
+    km = ["ចុះបញ្ជីទូក", "ធ្វើប័ណ្ណទូក", "ចុះបញ្ជីទូកនេសាទ", "ទូកត្រូវការឯកសារអ្វី",
+          "ចុះបញ្ជីទូកនៅណា", "ប័ណ្ណបើកទូក"]
+    fields = entry_fields(conversation, "id-card-apply", csrf=csrf_of(client), **{
+        "id": "boat-registration", "en.title": "Register a boat", "km.title": "ការចុះបញ្ជីទូក",
+        "en.answer": "Ask the provincial fisheries office.", "km.answer": "សូមសួរមន្ទីរជលផល។",
+        "en.questions": "\n".join(questions), "km.questions": "\n".join(km)})
+    response = client.post("/console/entries/new", data=fields, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/console/entries/boat-registration?")
+    answer = conversation.assistant.ask("register my fishing boat", "en")
+    assert answer.entry is not None and answer.entry.id == "boat-registration"
