@@ -14,7 +14,6 @@ import pytest
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.fakeapi import FakeBotApi
 from bot.telegram.app import (
     GUARD,
     _post_init,
@@ -24,6 +23,7 @@ from bot.telegram.app import (
 from bot.telegram.polling import polling
 from bot.web.app import create_app
 from bot.web.server import web_server, webhook_route
+from tests.fakeapi import FakeBotApi
 
 TOKEN = "123456:TEST-token-never-logged"
 EDITOR_ID = 777

@@ -14,11 +14,11 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.conversation import Conversation
-from bot.fakeapi import FakeBotApi
 from bot.telegram.app import _post_init, build_application
 from bot.telegram.polling import polling
 from bot.web.app import create_app
 from bot.web.server import web_server
+from tests.fakeapi import FakeBotApi
 
 CHROMIUM = Path("/usr/bin/chromium")
 TOKEN = "123456:TEST-console-token"
