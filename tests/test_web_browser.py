@@ -18,7 +18,6 @@ from bot.telegram.app import _post_init, build_application
 from bot.telegram.polling import polling
 from bot.web.app import create_app
 from bot.web.server import web_server
-from tests.fakeapi import FakeBotApi
 
 CHROMIUM = Path("/usr/bin/chromium")
 TOKEN = "123456:TEST-console-token"
@@ -39,10 +38,10 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def bot_and_console(settings):
+async def bot_and_console(settings, fake_bot_api):
     """The bot polling the fake Bot API, and the console on 127.0.0.1, in this event loop."""
     port = free_port()
-    async with FakeBotApi(TOKEN) as api:
+    async with fake_bot_api(TOKEN) as api:
         settings = replace(settings, token=TOKEN, api_url=api.root, secret="s",
                            editors=frozenset({EDITOR_ID}), console_port=port,
                            console_url=f"http://127.0.0.1:{port}")
@@ -95,8 +94,8 @@ async def signed_in_page(browser, link: str):
     return page
 
 
-async def test_an_editor_edits_an_answer_the_bot_gives_then_rolls_it_back(settings):
-    async with bot_and_console(settings) as (api, _base), chromium() as browser:
+async def test_an_editor_edits_an_answer_the_bot_gives_then_rolls_it_back(settings, fake_bot_api):
+    async with bot_and_console(settings, fake_bot_api) as (api, _base), chromium() as browser:
         page = await signed_in_page(browser, await sign_in_link(api))
         assert "ផ្ទាំងសង្ខេប" in await page.inner_text("h1")
 
@@ -134,8 +133,8 @@ async def test_an_editor_edits_an_answer_the_bot_gives_then_rolls_it_back(settin
         assert "US$36" not in reply.text and "US$30" in reply.text
 
 
-async def test_a_second_browser_without_a_session_is_refused(settings):
-    async with bot_and_console(settings) as (api, base), chromium() as browser:
+async def test_a_second_browser_without_a_session_is_refused(settings, fake_bot_api):
+    async with bot_and_console(settings, fake_bot_api) as (api, base), chromium() as browser:
         await signed_in_page(browser, await sign_in_link(api))
         stranger = await (await browser.new_context()).new_page()
         response = await stranger.goto(f"{base}/console/entries/evisa-fees")
@@ -144,8 +143,8 @@ async def test_a_second_browser_without_a_session_is_refused(settings):
         assert await stranger.locator("textarea").count() == 0
 
 
-async def test_a_sign_in_link_used_twice_is_refused(settings):
-    async with bot_and_console(settings) as (api, _base), chromium() as browser:
+async def test_a_sign_in_link_used_twice_is_refused(settings, fake_bot_api):
+    async with bot_and_console(settings, fake_bot_api) as (api, _base), chromium() as browser:
         link = await sign_in_link(api)
         await signed_in_page(browser, link)
         again = await (await browser.new_context()).new_page()
@@ -156,8 +155,8 @@ async def test_a_sign_in_link_used_twice_is_refused(settings):
         assert await again.locator("nav").count() == 0
 
 
-async def test_a_form_forged_without_its_csrf_token_is_refused(settings):
-    async with bot_and_console(settings) as (api, base), chromium() as browser:
+async def test_a_form_forged_without_its_csrf_token_is_refused(settings, fake_bot_api):
+    async with bot_and_console(settings, fake_bot_api) as (api, base), chromium() as browser:
         page = await signed_in_page(browser, await sign_in_link(api))
         await page.goto(f"{base}/console/entries/evisa-fees")
         # The editor's own browser, session cookie and all, posting a form with no token.
