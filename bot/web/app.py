@@ -34,7 +34,7 @@ from bot.conversation import Conversation
 from bot.editing import ATTACH, DISMISS, NOT_OURS, gap_key
 from bot.engine.normalize import detect_language, normalize
 from bot.evaluation import changed_answers, read_labelled
-from bot.i18n import LANGUAGE_NAMES, format_day, gettext, khmer_digits
+from bot.i18n import LANGUAGE_NAMES, _, format_day, gettext, khmer_digits
 from bot.kb import draft
 from bot.kb.csvfile import CsvExportError, entries_csv
 from bot.kb.export import folder_files
@@ -55,6 +55,7 @@ from bot.store.knowledge import (
 )
 from bot.store.revisions import RollbackError, conflicts, history, rollback
 from bot.store.stats import per_day, period
+from bot.topics import TOPIC_NAMES
 from bot.web import charts, forms, preview
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,14 @@ LANG_COOKIE = "govbot_console_lang"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 MAX_UPLOAD = 5 * 1024 * 1024
-AUDIENCES = ("citizen", "visitor", "business", "student", "official")
+AUDIENCES: dict[str, str] = {
+    "citizen": _("citizens"), "visitor": _("visitors"), "business": _("businesses"),
+    "student": _("students"), "official": _("civil servants"),
+}
+ACTIONS: dict[str, str] = {  # revision actions, as the history shows them
+    "added": _("added"), "changed": _("changed"), "removed": _("removed"),
+    "rollback": _("undone"), "question-added": _("question added"),
+}
 SECURITY_HEADERS = {
     # No inline script or style anywhere: an answer's HTML shown in a preview cannot run code.
     "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -127,6 +135,14 @@ class Page:
     def num(self, value: object) -> str:
         return khmer_digits(str(value)) if self.lang == "km" else str(value)
 
+    def topic(self, slug: str) -> str:
+        """A topic's display name in the interface language (its slug when it has none)."""
+        return gettext(self.lang, TOPIC_NAMES[slug]) if slug in TOPIC_NAMES else slug
+
+    def action(self, name: str) -> str:
+        """A revision's action ("changed") in the interface language."""
+        return gettext(self.lang, ACTIONS[name]) if name in ACTIONS else name
+
     def day(self, value: date | str | None) -> str:
         if not value:
             return "–"
@@ -150,7 +166,8 @@ def _lang(request: Request) -> str:
 def render(page: Page, template: str, status: int = 200, **context: object) -> HTMLResponse:
     """A full page in the editor's language."""
     html = _env.get_template(template).render(
-        page=page, _=page._, num=page.num, day=page.day, lang=page.lang,
+        page=page, _=page._, num=page.num, day=page.day, topic=page.topic, lang=page.lang,
+        action=page.action,
         languages=LANGUAGE_NAMES, csrf=page.session.csrf if page.session else "",
         path=page.request.url.path, **context)
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
@@ -311,7 +328,8 @@ async def entry_list(request: Request, page: Page) -> Response:
         and (not topic or e.topic == topic) and (not category or e.category == category)
         and (not only_stale or e.id in stale) and (not no_official or not has_official_source(e))
     ]
-    return render(page, "entries.html", entries=found, stale=stale, query=query, topic=topic,
+    return render(page, "entries.html", entries=found, stale=stale, query=query,
+                  selected_topic=topic,
                   category=category, only_stale=only_stale, no_official=no_official,
                   topics=sorted(TOPIC_SLUGS), categories=snapshot.categories,
                   has_official_source=has_official_source)
