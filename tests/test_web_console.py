@@ -343,3 +343,11 @@ def test_a_new_entry_is_saved_and_answered(console):
     assert response.headers["location"].startswith("/console/entries/boat-registration?")
     answer = conversation.assistant.ask("register my fishing boat", "en")
     assert answer.entry is not None and answer.entry.id == "boat-registration"
+
+
+def test_a_save_keeps_fields_the_form_does_not_show():
+    stored = {"id": "evisa-fees", "only_when": ["korea"], "topic": "evisa"}
+    form = forms.entry_form(None)
+    form.update({"id": "evisa-fees", "topic": "tax"})
+    data = forms.form_data(form, stored)
+    assert data["only_when"] == ["korea"] and data["topic"] == "tax"

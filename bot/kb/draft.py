@@ -70,6 +70,12 @@ def _as_read(entry: Entry) -> dict:
     return {k: v for k, v in data.items() if v is not None or k == "official_url"}
 
 
+def stored_data(files: StoreFiles, entry_id: str | None) -> dict:
+    """The stored entry's file data (empty for a new entry)."""
+    found = next((s.data for s in files.entries if s.path.stem == entry_id), None)
+    return dict(found) if isinstance(found, dict) else {}
+
+
 def draft_path(data: dict) -> Path:
     """Where the draft's file would be: `<category>/<id>.yaml`."""
     return ROOT / str(data.get("category") or "_") / f"{data.get('id') or '_'}.yaml"

@@ -373,7 +373,8 @@ async def _check(console: Console, form: dict, entry_id: str | None):
     """Validate in a thread: pure work on data read here, in the loop (the store's connection
     is used by one thread at a time)."""
     files = console.files()
-    return await asyncio.to_thread(draft.check_draft, files, forms.form_data(form), entry_id)
+    data = forms.form_data(form, draft.stored_data(files, entry_id))
+    return await asyncio.to_thread(draft.check_draft, files, data, entry_id)
 
 
 @editor_page

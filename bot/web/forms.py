@@ -18,6 +18,9 @@ STANDINGS = ("", "official", "press", "other")
 DATE_FIELDS = ("reviewed", "expires", "opens", "deadline")
 EMPTY_SOURCE_ROWS = 1  # blank rows offered under the sources (the page's script adds more)
 _LIST_SPLIT = re.compile(r"[\s,]+")
+# What the form edits; any other field of an entry's file is carried through a save unchanged.
+FORM_FIELDS = frozenset({"id", "topic", "category", "status", "audience", "official_url",
+                         "sources", "related", *DATE_FIELDS, *LANGS})
 
 
 def _source_row(source: object) -> dict[str, str]:
@@ -100,8 +103,11 @@ def _source(row: Mapping[str, str]) -> object:
     return data
 
 
-def form_data(form: Mapping[str, object]) -> dict[str, object]:
-    """The entry as its YAML file would hold it, ready for the validator."""
+def form_data(
+    form: Mapping[str, object], stored: Mapping[str, object] | None = None
+) -> dict[str, object]:
+    """The entry as its YAML file would hold it, ready for the validator. Fields of the stored
+    file that the form does not show (a field added to entries later) are kept as they were."""
     data: dict[str, object] = {
         "id": form["id"], "topic": form["topic"], "category": form["category"],
         "status": form["status"] or "published", "audience": list(form["audience"]),  # type: ignore[arg-type]
@@ -118,4 +124,5 @@ def form_data(form: Mapping[str, object]) -> dict[str, object]:
         questions = [q.strip() for q in str(form[f"{lang}.questions"]).split("\n") if q.strip()]
         if title or answer or questions or data["status"] != "draft":
             data[lang] = {"title": title, "answer": answer, "questions": questions}
-    return data
+    kept = {k: v for k, v in (stored or {}).items() if k not in FORM_FIELDS}
+    return {**kept, **data}
