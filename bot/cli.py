@@ -50,6 +50,7 @@ from bot.store.revisions import (
     rollback,
 )
 
+log = logging.getLogger(__name__)
 LANG_CHOICE = click.Choice(["auto", "km", "en"])
 
 
@@ -174,7 +175,7 @@ def _ask_batch(assistant: Assistant, stream) -> int:
     return failures
 
 
-@main.command(short_help="Run the Telegram bot (long polling, or a webhook).")
+@main.command(short_help="Run the Telegram bot and the editors' console (polling or webhook).")
 @click.option("--webhook", is_flag=True,
               help="Receive updates on $PORT at WEBHOOK_URL instead of long polling.")
 def run(webhook: bool) -> None:
@@ -191,6 +192,8 @@ def run(webhook: bool) -> None:
 
     settings = _settings()
     logging.getLogger().setLevel(logging.INFO)
+    for warning in settings.warnings():
+        log.warning(warning)
     try:
         run_telegram(settings, Conversation.for_settings(_assistant(), settings), webhook)
     except ValueError as exc:
@@ -198,6 +201,41 @@ def run(webhook: bool) -> None:
     except InvalidToken as exc:
         message = str(exc).replace(settings.token, "<token>") if settings.token else str(exc)
         raise click.ClickException(f"Telegram refused the bot token: {message}") from None
+
+
+@main.command(short_help="Run the editors' web console alone, on the same database.")
+@click.option("--sign-in", "sign_in", type=int, metavar="TELEGRAM_ID",
+              help="Print a one-time sign-in link for this editor first (the bot is stopped, "
+                   "so /console cannot send one).")
+def console(sign_in: int | None) -> None:
+    """Run the editors' web console alone, on the same database (editing while the bot is
+    stopped; a running bot picks up every save within seconds).
+
+    \b
+    Examples:
+      GOVBOT_EDITORS=777 govbot console --sign-in 777
+      GOVBOT_CONSOLE_HOST=0.0.0.0 GOVBOT_CONSOLE_PORT=8090 govbot console
+    """
+    import asyncio
+
+    from bot.store import signin
+    from bot.web.server import serve_console
+
+    settings = _settings()
+    logging.getLogger().setLevel(logging.INFO)
+    try:
+        conversation = Conversation.for_settings(_assistant(), settings)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if sign_in is not None:
+        if not conversation.may_edit(f"tg:{sign_in}"):
+            raise click.ClickException(f"{sign_in} is not listed in GOVBOT_EDITORS")
+        token = signin.issue_link(conversation.assistant.db, f"tg:{sign_in}", "")
+        click.echo(f"{settings.console_base}/console/login?token={token}")
+    try:
+        asyncio.run(serve_console(conversation, settings))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command(short_help="Talk to the bot in the terminal (/quit leaves).")

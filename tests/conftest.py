@@ -144,21 +144,6 @@ def db(tmp_path: Path):
     return open_db(tmp_path / "store.db")
 
 
-def edit_file(path: Path, old: str, new: str) -> None:
-    """Replace the first `old` in a knowledge file, as an editor would (it must be there)."""
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def line_of(path: Path, needle: str) -> int:
-    """The number of the first line of `path` that contains `needle`."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(needle)
-
-
 FAKE_TOKEN = "123456:TEST-token_for_the_fake"
 
 
@@ -178,6 +163,21 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
     async with FakeBotApi(FAKE_TOKEN, query_ttl=5.0) as server:
         yield server
     assert server.internal_errors == []  # a crash inside the fake is a bug in the fake
+
+
+def edit_file(path: Path, old: str, new: str) -> None:
+    """Replace the first `old` in a knowledge file, as an editor would (it must be there)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The number of the first line of `path` that contains `needle`."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
 
 
 def dedent(text: str) -> str:

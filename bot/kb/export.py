@@ -105,7 +105,7 @@ def _source_lines(source: Source) -> list[str]:
     return lines
 
 
-def _files_form(entry: Entry) -> dict[str, object]:
+def files_form(entry: Entry) -> dict[str, object]:
     """What the YAML file holds: the entry without the questions editors added in Telegram."""
     data = entry_to_dict(entry)
     for lang in LANGS:
@@ -150,7 +150,7 @@ def entry_yaml(entry: Entry) -> str:
         if lang in entry.texts:
             lines.extend(_text_block(entry, lang))
     text = "\n".join(lines) + "\n"
-    expected = _files_form(entry)
+    expected = files_form(entry)
     try:
         parsed = yaml.safe_load(text)
         same = entry_to_dict(entry_from_dict(parsed)) == expected
@@ -207,7 +207,7 @@ def _parsed_content(rel: str, text: str, standing_of: Callable[[str], str]) -> o
     data = yaml.safe_load(text)
     if rel in (SYNONYMS_FILE, CATEGORIES_FILE, SCOPE_FILE):
         return data or {}
-    return _files_form(entry_from_dict(data, standing_of))
+    return files_form(entry_from_dict(data, standing_of))
 
 
 def folder_files(
@@ -230,7 +230,7 @@ def _folder(
     for entry in entries:
         plain = all(q.origin == "curated" for t in entry.texts.values() for q in t.questions)
         files[f"{entry.category}/{entry.id}.yaml"] = _File(
-            entry_yaml(entry), _files_form(entry) if plain else None
+            entry_yaml(entry), files_form(entry) if plain else None
         )
     files[SYNONYMS_FILE] = _File(
         SYNONYMS_HEADER + synonyms_yaml(synonyms),

@@ -109,10 +109,16 @@ def read_yaml(path: Path) -> SourceFile:
     """Parse one file; a syntax error is kept on the result rather than raised."""
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
     except UnicodeDecodeError:
         return SourceFile(path, None, error="the file is not UTF-8 text", error_line=1)
+    return parse_yaml(path, text)
+
+
+def parse_yaml(path: Path, text: str) -> SourceFile:
+    """Parse one file's text as if read from `path` (the console validates drafts this way)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         line, message = describe_syntax_error(exc)
         return SourceFile(path, None, error=f"YAML syntax: {message}", error_line=line)
@@ -157,8 +163,7 @@ class KnowledgeFiles:
 
 
 def read_folder(root: Path) -> KnowledgeFiles:
-    """Read entry files (`<category>/<id>.yaml`), synonyms, categories, scope and the rule
-    files."""
+    """Read entry files (`<category>/<id>.yaml`), synonyms, categories, scope and the rule files."""
     entries = [read_yaml(p) for p in sorted(root.glob(ENTRY_GLOB))]
     synonyms = root / SYNONYMS_FILE
     categories = root / CATEGORIES_FILE

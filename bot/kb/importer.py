@@ -95,6 +95,19 @@ def import_knowledge(
     """
     csv_source = is_csv(path)
     validated = load_knowledge(path, read_categories(db) if csv_source else None, rules_from)
+    return apply_validated(db, validated, editor, tables=not csv_source,
+                           keep_editor_questions=keep_editor_questions, notify=notify)
+
+
+def apply_validated(
+    db: sqlite_utils.Database, validated: Validated, editor: str, *, tables: bool,
+    keep_editor_questions: bool = True, notify: bool = True,
+) -> ImportResult:
+    """The one path every content change takes (files, CSV, the web console): nothing when
+    `validated` has errors, else the store made to hold exactly its entries in one transaction,
+    with a revision per changed entry and the subscribers' messages queued. `tables`: also
+    replace synonyms and categories (a folder has them; a CSV or one edited entry does not).
+    """
     if validated.errors:
         return ImportResult(validated, None)
     entries = validated.entries if keep_editor_questions else [
@@ -102,9 +115,9 @@ def import_knowledge(
     notified = 0
     with db.atomic():
         summary = apply_changes(
-            db, entries, None if csv_source else validated.synonyms, editor,
-            categories=None if csv_source else validated.categories,
-            scope=None if csv_source else validated.scope,
+            db, entries, validated.synonyms if tables else None, editor,
+            categories=validated.categories if tables else None,
+            scope=validated.scope if tables else None,
             keep_editor_questions=keep_editor_questions,
         )
         if notify and (summary.added or summary.changed):
