@@ -24,6 +24,7 @@ from bot.engine.normalize import detect_language
 from bot.engine.segment import Analyzer
 from bot.kb.importer import import_knowledge
 from bot.model import Entry
+from bot.store import index_cache
 from bot.store.db import open_or_rebuild
 from bot.store.knowledge import (
     knowledge_version,
@@ -109,21 +110,30 @@ class Answer:
         }
 
 
-def build_snapshot(db: sqlite_utils.Database, today: date) -> Snapshot:
+def build_snapshot(
+    db: sqlite_utils.Database, today: date, index_file: Path | None = None
+) -> Snapshot:
     """Read the store in one read transaction and index every entry that may be served.
 
     One transaction: an import committing midway cannot pair the old version number with
-    new entries.
+    new entries. With `index_file`, the built matcher is kept there and reused while the
+    knowledge version, the day and the code are the same (bot/store/index_cache.py): building
+    it is nearly all of a start-up.
     """
     with db.atomic():
         version = knowledge_version(db)
+        key = index_cache.index_key(db, today)
         entries = {e.id: e for e in read_entries(db)}
         synonyms = read_synonyms(db)
         categories = read_categories(db)
-    analyzer = Analyzer(synonyms)
-    current = [e for e in entries.values() if e.is_current(today)]
+
+    def build() -> Matcher:
+        current = [e for e in entries.values() if e.is_current(today)]
+        return Matcher(current, Analyzer(synonyms))
+
+    matcher = index_cache.cached(index_file, key, build)
     topics = {entry_id: e.topic for entry_id, e in entries.items()}
-    return Snapshot(version, today, entries, Matcher(current, analyzer), topics, categories)
+    return Snapshot(version, today, entries, matcher, topics, categories)
 
 
 def _reader(db: sqlite_utils.Database) -> sqlite_utils.Database:
@@ -143,12 +153,14 @@ class Assistant:
         db: sqlite_utils.Database,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         today: Callable[[], date] = date.today,
+        index_file: Path | None = None,
     ) -> None:
         self.db = db
         self.thresholds = thresholds
         self._today = today
+        self._index_file = index_file
         self._lock = threading.Lock()
-        self.snapshot = build_snapshot(db, today())
+        self.snapshot = build_snapshot(db, today(), index_file)
 
     @classmethod
     def open(cls, settings: Settings, busy_timeout: float = 10.0, **kwargs: object) -> Assistant:
@@ -166,6 +178,8 @@ class Assistant:
                 )
             log.info("filled a new store %s from %s: %d entries", settings.db_path,
                      settings.knowledge_dir, len(result.summary.added))
+        if str(settings.db_path) != ":memory:":
+            kwargs.setdefault("index_file", index_cache.index_path(Path(settings.db_path)))
         return cls(db, **kwargs)  # type: ignore[arg-type]
 
     def refresh(self) -> bool:
@@ -179,7 +193,7 @@ class Assistant:
                 if (knowledge_version(reader) == self.snapshot.version
                         and self._today() == self.snapshot.built_on):
                     return False
-                snapshot = build_snapshot(reader, self._today())
+                snapshot = build_snapshot(reader, self._today(), self._index_file)
             finally:
                 if reader is not self.db:
                     reader.close()
