@@ -78,3 +78,13 @@ def test_readme_command_table_has_every_command() -> None:
     for command in _commands(main):
         assert f"`{command}" in table, command
     assert "--editor" in table and "--version" in table
+
+
+@pytest.mark.parametrize("path", [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))],
+                         ids=lambda p: p.name)
+def test_every_file_the_docs_name_is_in_the_repository(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    named = set(re.findall(r"(?<![\w/.-])((?:docs|scripts|knowledge|locales)/[\w./-]*\.\w+)",
+                           text))
+    missing = sorted(name for name in named if not (ROOT / name).exists())
+    assert missing == []
