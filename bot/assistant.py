@@ -116,24 +116,40 @@ def build_snapshot(
     """Read the store in one read transaction and index every entry that may be served.
 
     One transaction: an import committing midway cannot pair the old version number with
-    new entries. With `index_file`, the built matcher is kept there and reused while the
-    knowledge version, the day and the code are the same (bot/store/index_cache.py): building
-    it is nearly all of a start-up.
+    new entries. With `index_file`, what is built from the store (the entries, the matcher's
+    index, topics, categories) is kept there and reused while the knowledge version, the day
+    and the code are the same (bot/store/index_cache.py): reading and indexing every variant
+    is nearly all of a start-up.
     """
     with db.atomic():
         version = knowledge_version(db)
         key = index_cache.index_key(db, today)
-        entries = {e.id: e for e in read_entries(db)}
-        synonyms = read_synonyms(db)
-        categories = read_categories(db)
-
-    def build() -> Matcher:
+        kept = index_cache.load(index_file, key) if index_file and key else None
+        if not isinstance(kept, _Built):
+            kept = None
+            entries = {e.id: e for e in read_entries(db)}
+            synonyms = read_synonyms(db)
+            categories = read_categories(db)
+    if kept is not None:
+        built = kept
+    else:
         current = [e for e in entries.values() if e.is_current(today)]
-        return Matcher(current, Analyzer(synonyms))
+        built = _Built(entries, Matcher(current, Analyzer(synonyms)),
+                       {entry_id: e.topic for entry_id, e in entries.items()}, categories)
+        if index_file and key:
+            index_cache.save(index_file, key, built)
+    return Snapshot(version, today, built.entries, built.matcher, built.topic_of,
+                    built.categories)
 
-    matcher = index_cache.cached(index_file, key, build)
-    topics = {entry_id: e.topic for entry_id, e in entries.items()}
-    return Snapshot(version, today, entries, matcher, topics, categories)
+
+@dataclass(frozen=True)
+class _Built:
+    """What a snapshot builds from the store, kept as one object in the index file."""
+
+    entries: dict[str, Entry]
+    matcher: Matcher
+    topic_of: dict[str, str]
+    categories: dict[str, dict[str, str]]
 
 
 def _reader(db: sqlite_utils.Database) -> sqlite_utils.Database:
@@ -178,7 +194,7 @@ class Assistant:
                 )
             log.info("filled a new store %s from %s: %d entries", settings.db_path,
                      settings.knowledge_dir, len(result.summary.added))
-        if str(settings.db_path) != ":memory:":
+        if str(settings.db_path) != ":memory:" and index_cache.ensure_store_id(db):
             kwargs.setdefault("index_file", index_cache.index_path(Path(settings.db_path)))
         return cls(db, **kwargs)  # type: ignore[arg-type]
 

@@ -96,3 +96,16 @@ def _key_now(settings):
     from bot.store.db import open_db
 
     return index_cache.index_key(open_db(Path(settings.db_path)), date.today())
+
+
+def test_a_store_rebuilt_from_other_knowledge_is_not_answered_from_the_old_index(
+        settings, knowledge, monkeypatch):
+    Assistant.open(settings)
+    Path(settings.db_path).unlink()  # the index file stays behind
+    path = knowledge / "visitors" / "evisa-fees.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "How much the e-Visa costs", "What the e-Visa costs"), encoding="utf-8")
+    built = _count_building(monkeypatch)
+    answer = Assistant.open(settings).ask("evisa fee")
+    assert built == [1]
+    assert answer.entry.text("en").title == "What the e-Visa costs"

@@ -1,17 +1,18 @@
 """The built matching index, kept in a file beside the database so that a restart reuses it.
 
-Why: building the index is nearly all of a start-up (about 1.7 s for the bundled 7,666 rows,
-9 s at 100k), and every `govbot ask` and every restart of the bot paid it again for knowledge
-that had not changed. The file holds whatever object the matcher built, as it is: this module
-knows nothing of how matching works, only when a stored index may be used.
+Why: reading every entry and indexing every variant is nearly all of a start-up (about 1.7 s
+for the bundled 7,666 rows, 9 s at 100k), and every `govbot ask` and every restart of the bot
+paid it again for knowledge that had not changed. The file holds whatever objects the snapshot
+built (bot/assistant.py: the entries and the matcher's index), as they are: this module knows
+nothing of how matching works, only when a stored index may be used.
 
-A stored index is used only when everything it was built from is the same: the knowledge
-version and the store's last revision (so a store rebuilt from scratch, whose version counts
-from 1 again, is not mistaken for the old one), the day (expired entries leave the index at
-midnight), and the code that builds it (the engine's source, govbot's and numpy's versions,
-the Python version). A file that is unreadable, truncated or fails its checksum is ignored and
-rebuilt, never trusted. Anyone who can write this file can also write the database beside it;
-the file is only ever read from there.
+A stored index is used only when everything it was built from is the same: the store (a random
+identity kept in it, so that a store rebuilt from scratch, whose version counts from 1 again,
+is not mistaken for the old one), the knowledge version, the day (expired entries leave the index at
+midnight), and the code that builds it (the source of the snapshot, the engine and the model,
+govbot's and numpy's versions, the Python version). A file that is unreadable, truncated or
+fails its checksum is ignored and rebuilt, never trusted. Anyone who can write this file can
+also write the database beside it; the file is only ever read from there.
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ import hashlib
 import logging
 import os
 import pickle
+import secrets
+import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from datetime import date
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import TypeVar
 
 import numpy
 import sqlite_utils
@@ -37,16 +38,18 @@ from bot.store.knowledge import knowledge_version
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 FORMAT = 1  # bumped when the file layout below changes
-_ENGINE_DIR = Path(__file__).resolve().parents[1] / "engine"
+_PACKAGE = Path(__file__).resolve().parents[1]
+#: The code whose objects the index file holds: the snapshot's parts (assistant.py), the engine
+#: (the matcher) and the model (entries).
+_BUILT_FROM = ("assistant.py", "engine/*.py", "model.py")
 
 
 @cache
 def code_version() -> str:
     """A fingerprint of the code that builds the index: a change to any of it means rebuild."""
     digest = hashlib.sha256()
-    for path in sorted(_ENGINE_DIR.glob("*.py")):
+    for path in sorted(p for pattern in _BUILT_FROM for p in _PACKAGE.glob(pattern)):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     try:
         govbot = metadata.version("govbot")
@@ -60,17 +63,38 @@ def code_version() -> str:
 class IndexKey:
     """Everything a built index depends on."""
 
+    store: str
     knowledge_version: int
-    last_revision: str
     built_on: str
     code: str
 
 
-def index_key(db: sqlite_utils.Database, today: date) -> IndexKey:
-    """The key of the index the store holds today (read inside the snapshot's transaction)."""
-    row = db.execute("select id, at from revisions order by id desc limit 1").fetchone()
-    last = f"{row[0]}@{row[1]}" if row else ""
-    return IndexKey(knowledge_version(db), last, today.isoformat(), code_version())
+STORE_ID = "store_id"
+
+
+def ensure_store_id(db: sqlite_utils.Database) -> bool:
+    """Give the store a random identity once, so that a store deleted and rebuilt (whose
+    knowledge version counts from 1 again) is never taken for the one an index was built from.
+    False when the store cannot be written (read-only): then no index is kept for it."""
+    if db.execute("select 1 from meta where key = ?", [STORE_ID]).fetchone():
+        return True
+    try:
+        with db.atomic():
+            db.execute("insert or ignore into meta (key, value) values (?, ?)",
+                       [STORE_ID, secrets.token_hex(16)])
+    except sqlite3.Error as exc:
+        log.warning("cannot keep the index for a store that cannot be written (%s)", exc)
+        return False
+    return True
+
+
+def index_key(db: sqlite_utils.Database, today: date) -> IndexKey | None:
+    """The key of the index the store holds today (read inside the snapshot's transaction);
+    None for a store without an identity, whose index is never kept."""
+    row = db.execute("select value from meta where key = ?", [STORE_ID]).fetchone()
+    if row is None:
+        return None
+    return IndexKey(row[0], knowledge_version(db), today.isoformat(), code_version())
 
 
 def index_path(db_path: Path) -> Path:
@@ -112,15 +136,3 @@ def save(path: Path, key: IndexKey, index: object) -> None:
             raise
     except (OSError, pickle.PicklingError) as exc:
         log.warning("could not keep the index in %s (%s); the next start rebuilds it", path, exc)
-
-
-def cached(path: Path | None, key: IndexKey, build: Callable[[], T]) -> T:
-    """The index for `key` from `path` if it holds it, else `build()` it and store it there."""
-    if path is None:
-        return build()
-    found = load(path, key)
-    if found is not None:
-        return found  # type: ignore[return-value]
-    index = build()
-    save(path, key, index)
-    return index
