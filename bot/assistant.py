@@ -20,7 +20,8 @@ import sqlite_utils
 from bot.config import Settings
 from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Thresholds, decide
 from bot.engine.matcher import Candidate, Matcher
-from bot.engine.normalize import detect_language
+from bot.engine.normalize import MAX_CHARS, detect_language
+from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
 from bot.kb.importer import import_knowledge
 from bot.model import Entry
@@ -30,13 +31,14 @@ from bot.store.knowledge import (
     knowledge_version,
     read_categories,
     read_entries,
+    read_scope,
     read_synonyms,
 )
 
 log = logging.getLogger(__name__)
 
 # Longer text is cut before matching: no question needs more, and the cost stays bounded.
-MAX_QUERY_CHARS = 1000
+MAX_QUERY_CHARS = MAX_CHARS
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class Answer:
                 "title": text.title,
                 "answer": text.answer,
                 "official_url": self.entry.official_url or "",
-                "sources": list(self.entry.sources),
+                "sources": [source.url for source in self.entry.sources],  # contract: URLs
                 "reviewed": self.entry.reviewed.isoformat() if self.entry.reviewed else "",
             }
         return {
@@ -130,11 +132,12 @@ def build_snapshot(
             entries = {e.id: e for e in read_entries(db)}
             synonyms = read_synonyms(db)
             categories = read_categories(db)
+            scope = Scope.from_lists(read_scope(db))
     if kept is not None:
         built = kept
     else:
         current = [e for e in entries.values() if e.is_current(today)]
-        built = _Built(entries, Matcher(current, Analyzer(synonyms)),
+        built = _Built(entries, Matcher(current, Analyzer(synonyms), scope=scope),
                        {entry_id: e.topic for entry_id, e in entries.items()}, categories)
         if index_file and key:
             index_cache.save(index_file, key, built)

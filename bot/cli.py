@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.console import render, run_chat
 from bot.conversation import Conversation, Sender
 from bot.engine.decide import DEFAULT_THRESHOLDS
+from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
 from bot.evaluation import evaluate, read_labelled, sweep
 from bot.kb.crosscheck import crosscheck
@@ -30,7 +31,13 @@ from bot.kb.importer import files_hold, import_knowledge, load_knowledge
 from bot.kb.stale import stale_entries
 from bot.store.db import open_db
 from bot.store.gaps import gaps
-from bot.store.knowledge import knowledge_version, read_entries, read_entry, read_synonyms
+from bot.store.knowledge import (
+    knowledge_version,
+    read_entries,
+    read_entry,
+    read_scope,
+    read_synonyms,
+)
 from bot.store.people import People
 from bot.store.revisions import (
     Revision,
@@ -41,6 +48,7 @@ from bot.store.revisions import (
     rollback,
 )
 
+log = logging.getLogger(__name__)
 LANG_CHOICE = click.Choice(["auto", "km", "en"])
 
 
@@ -182,6 +190,8 @@ def run(webhook: bool) -> None:
 
     settings = _settings()
     logging.getLogger().setLevel(logging.INFO)
+    for warning in settings.warnings():
+        log.warning(warning)
     try:
         run_telegram(settings, Conversation.for_settings(_assistant(), settings), webhook)
     except ValueError as exc:
@@ -272,9 +282,10 @@ def kb_validate(path: Path | None) -> None:
     Example:
       govbot kb validate knowledge/
     """
-    path = path or _settings().knowledge_dir
+    knowledge_dir = _settings().knowledge_dir
+    path = path or knowledge_dir
     try:
-        result = load_knowledge(path)
+        result = load_knowledge(path, domains_from=knowledge_dir)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
     if result.errors:
@@ -317,7 +328,7 @@ def kb_import(path: Path | None, editor: str, remove_editor_questions: bool,
     try:
         result = import_knowledge(db, path, editor,
                                   keep_editor_questions=not remove_editor_questions,
-                                  notify=not no_notify)
+                                  notify=not no_notify, domains_from=settings.knowledge_dir)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
     if result.summary is None:
@@ -336,7 +347,7 @@ def kb_import(path: Path | None, editor: str, remove_editor_questions: bool,
             detail = f" ({fields[entry_id]})" if fields.get(entry_id) else ""
             click.echo(f"  {label}: {entry_id}{detail}")
     if s.synonyms_changed:
-        click.echo("  synonyms or menu categories changed")
+        click.echo("  synonyms, menu categories or scope (what is not ours) changed")
     if result.notified:
         click.echo(f"  {result.notified} subscriber message(s) queued; the running bot sends "
                    "them")
@@ -589,7 +600,8 @@ def kb_crosscheck(below: float, as_json: bool) -> None:
     db = _store()
     today = date.today()
     entries = [e for e in read_entries(db) if e.is_current(today)]
-    checks = crosscheck(entries, Analyzer(read_synonyms(db)), DEFAULT_THRESHOLDS)
+    checks = crosscheck(entries, Analyzer(read_synonyms(db)), DEFAULT_THRESHOLDS,
+                        scope=Scope.from_lists(read_scope(db)))
     if as_json:
         click.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
         return

@@ -40,6 +40,7 @@ class Settings:
     staff_lang: str = "km"  # the language of the bot's messages in the staff chat
     office_hours: str = DEFAULT_OFFICE_HOURS  # Cambodia time; see bot/officehours.py
     office_closed: str = ""  # days off, YYYY-MM-DD, comma-separated
+    ignored_editors: tuple[str, ...] = ()  # GOVBOT_EDITORS entries that are not user ids
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -47,10 +48,8 @@ class Settings:
         if environ is None:
             load_dotenv(override=False)
             environ = dict(os.environ)
-        editors = frozenset(
-            int(part) for part in environ.get("GOVBOT_EDITORS", "").split(",")
-            if part.strip().lstrip("-").isdigit()
-        )
+        listed = [part.strip() for part in environ.get("GOVBOT_EDITORS", "").split(",")]
+        editors = frozenset(int(part) for part in listed if part.isdigit())
         staff_chat = environ.get("GOVBOT_STAFF_CHAT", "").strip()
         if staff_chat and not staff_chat.lstrip("-").isdigit():
             raise ValueError(f"GOVBOT_STAFF_CHAT must be a chat id such as -1001234567890, "
@@ -70,4 +69,20 @@ class Settings:
             staff_lang="en" if environ.get("GOVBOT_STAFF_LANG", "").strip() == "en" else "km",
             office_hours=environ.get("GOVBOT_OFFICE_HOURS", "").strip() or DEFAULT_OFFICE_HOURS,
             office_closed=environ.get("GOVBOT_OFFICE_CLOSED", "").strip(),
+            ignored_editors=tuple(part for part in listed if part and not part.isdigit()),
         )
+
+    def warnings(self) -> list[str]:
+        """What an operator must hear at start: settings that quietly weaken the bot."""
+        found = []
+        if not self.secret:
+            found.append(
+                "GOVBOT_SECRET is not set: the key of the user pseudonyms is kept in the database "
+                "file itself, so anyone with a copy of it can test a known Telegram id against "
+                "them. Set GOVBOT_SECRET (for example to the output of `openssl rand -hex 32`).")
+        if self.ignored_editors:
+            found.append(
+                "GOVBOT_EDITORS: ignored " + ", ".join(repr(e) for e in self.ignored_editors)
+                + ": an editor is a Telegram user id (digits, such as 123456789), not a "
+                "username or a group id; these entries get no editor commands.")
+        return found

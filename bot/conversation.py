@@ -20,7 +20,7 @@ from bot.engine.decide import SUGGEST
 from bot.engine.normalize import detect_language
 from bot.handover import END, SEND_LAST, Handover
 from bot.i18n import LANGUAGE_NAMES, _, format_day, gettext
-from bot.model import Entry
+from bot.model import Entry, best_sources
 from bot.officehours import OfficeHours
 from bot.replies import (
     HTML,
@@ -50,7 +50,7 @@ MENU, NONE_OF_THESE, FORGET_YES, FORGET_NO = "m", "n", "x:yes", "x:no"
 # Subscriptions: subscribe (s+:topic), unsubscribe from a notification (s-:) or the list (sx:).
 _ACTION_RE = re.compile(
     r"^(?:(e|c|t|l|f\+|f-|s\+|s-|sx):([a-z0-9-]{1,48})|m|n|x:yes|x:no|h|hx"
-    r"|(ga):[0-9a-f]{10}:[a-z0-9-]{1,48}|(gd):[0-9a-f]{10}|(hc):([0-9]{1,12}))$"
+    r"|(ga):[0-9a-f]{10}:[a-z0-9-]{1,48}|(gd|gn):[0-9a-f]{10}|(hc):([0-9]{1,12}))$"
 )
 EDITOR_COMMANDS = frozenset({"gaps", "stats", "entry", "reload", "chatid"})
 CONTACT_ENTRY = "contact-human"
@@ -71,6 +71,12 @@ def _lang_from_hint(hint: str | None) -> str:
 def _text(lang: str, message: str, **values: object) -> Block:
     return Block(TEXT, gettext(lang, message, **values))
 
+
+def editor_name(ref: str) -> str:
+    """How the revision history names an editor: "telegram:<id>" for a Telegram account (as
+    docs/security.md says), other channels' references as they are ("console:local")."""
+    kind, _, number = ref.partition(":")
+    return f"telegram:{number}" if kind == "tg" else ref
 
 class Conversation:
     """Decides what to say. State lives in the store (`People`), never in this object."""
@@ -163,7 +169,8 @@ class Conversation:
                 return Outcome([Reply((_text(lang, _(
                     "This chat's id is {id}. To make it the staff chat, set "
                     "GOVBOT_STAFF_CHAT={id} and restart the bot."), id=chat),))])
-            return self.desk.command(name, args, lang, sender.ref)  # type: ignore[union-attr]
+            return self.desk.command(  # type: ignore[union-attr]
+                name, args, lang, editor_name(sender.ref))
         if name == "menu":
             return Outcome([self._categories(lang)])
         if name == "language":
@@ -228,6 +235,7 @@ class Conversation:
             log.info("closed %d request(s) to staff nobody wrote in for %d days", len(closed),
                      handovers.IDLE_DAYS)
         outbox.purge(db)
+        self.people.scrub()
 
     def _cancel_prompt(self, sender: Sender, profile: Profile) -> None:
         if self.can_hand_over and sender.private:
@@ -253,7 +261,8 @@ class Conversation:
         if match.group(3) or match.group(4):  # gap buttons: editors only
             if not self._is_editor(sender, payload):
                 return Outcome()
-            return self.desk.action(payload, lang, sender.ref)  # type: ignore[union-attr]
+            return self.desk.action(  # type: ignore[union-attr]
+                payload, lang, editor_name(sender.ref))
         kind, arg = match.group(1), match.group(2)
         if payload == MENU or kind in ("c", "t", "e"):  # browsing: not writing to staff
             self._cancel_prompt(sender, profile)
@@ -318,11 +327,13 @@ class Conversation:
             "I can only read text questions. Please type your question.")),))])
 
     def slow_down(self, sender: Sender) -> Outcome:
-        """Said once to someone sending many messages at once; all of them still get answers."""
+        """Said once to someone sending many messages at once: the ones past a small queue are
+        skipped (bot/telegram/guard.py), so they know to ask again, one question at a time."""
         lang = self.profile(sender).lang
         return Outcome([Reply((_text(lang, _(
-            "You are sending many messages at once. I will answer each of them in turn; "
-            "please wait a moment.")),))])
+            "You are sending many messages at once. I answer them one at a time and skip those "
+            "that arrive while many are still waiting; please send one question and wait for "
+            "its answer.")),))])
 
     def inline(self, sender: Sender, query: str, limit: int = 5) -> list[InlineResult]:
         """Answers to share from any chat: the best matches, each as a self-contained message."""
@@ -334,7 +345,7 @@ class Conversation:
         snapshot = self.assistant.snapshot
         floor = self.assistant.thresholds.suggest
         results = []
-        for candidate in snapshot.matcher.rank(query, limit):
+        for candidate in snapshot.matcher.rank_entries(query, limit):
             if candidate.score < floor:
                 break
             entry = snapshot.entries[candidate.entry_id]
@@ -402,7 +413,8 @@ class Conversation:
         blocks = [Block(TITLE, text.title), Block(HTML, text.answer.strip())]
         small_print = []
         if entry.sources:
-            small_print.append(gettext(lang, _("Source: {url}"), url=entry.sources[0]))
+            small_print.append(
+                gettext(lang, _("Source: {url}"), url=best_sources(entry.sources)[0].url))
         if entry.reviewed:
             small_print.append(
                 gettext(lang, _("Checked on {date}"), date=format_day(entry.reviewed, lang))

@@ -22,14 +22,14 @@ from bot.model import EntryText, Question
 from bot.replies import HTML, NOTE, TEXT, TITLE, Block, Button, Outcome, Reply
 from bot.store import handovers, outbox
 from bot.store.gaps import Gap, gaps
-from bot.store.knowledge import read_entry
+from bot.store.knowledge import add_not_ours_question, read_entry
 from bot.store.revisions import history, save_entry
 from bot.store.stats import per_day, period
 from bot.topics import TOPIC_NAMES
 
 log = logging.getLogger(__name__)
 
-ATTACH, DISMISS = "ga:", "gd:"
+ATTACH, DISMISS, NOT_OURS = "ga:", "gd:", "gn:"
 GAPS_SHOWN = 5
 SUGGESTED = 2
 
@@ -75,9 +75,10 @@ class EditorDesk:
             rows = [
                 (Button("➕ " + snapshot.entries[c.entry_id].text(lang).title,
                         f"{ATTACH}{key}:{c.entry_id}"),)
-                for c in snapshot.matcher.rank(gap.text, SUGGESTED)
+                for c in snapshot.matcher.rank_entries(gap.text, SUGGESTED)
             ]
-            rows.append((Button(gettext(lang, _("Dismiss")), DISMISS + key),))
+            rows.append((Button(gettext(lang, _("🚫 Not ours")), NOT_OURS + key),
+                         Button(gettext(lang, _("Dismiss")), DISMISS + key)))
             replies.append(Reply((
                 Block(TEXT, f"“{gap.text}”"),
                 Block(NOTE, gettext(lang, _("Asked {count} times, last on {date}"),
@@ -87,10 +88,12 @@ class EditorDesk:
         return Outcome(replies)
 
     def action(self, payload: str, lang: str, editor: str) -> Outcome:
-        """A gap button: attach the question to an entry, or dismiss it."""
+        """A gap button: attach the question to an entry, mark it not ours, or dismiss it."""
         if payload.startswith(ATTACH):
             key, _sep, entry_id = payload[len(ATTACH):].partition(":")
             return self._attach(key, entry_id, lang, editor)
+        if payload.startswith(NOT_OURS):
+            return self._not_ours(payload[len(NOT_OURS):], lang, editor)
         return self._dismiss(payload[len(DISMISS):], lang)
 
     def _find(self, key: str) -> Gap | None:
@@ -118,6 +121,18 @@ class EditorDesk:
         return Outcome([Reply((Block(TEXT, gettext(lang, _(
             "Added. From now on this question is answered with “{title}”."),
             title=entry.text(lang).title)),))])
+
+    def _not_ours(self, key: str, lang: str, editor: str) -> Outcome:
+        """The question is outside what the bot answers: questions like it get "I don't know"
+        from now on (knowledge/scope.yaml's not_ours_questions, exported with the knowledge)."""
+        gap = self._find(key)
+        if gap is None:
+            return Outcome(notice=gettext(lang, _("This question was already handled.")))
+        add_not_ours_question(self.db, gap.text, editor)
+        self._close(gap, "not-ours")
+        self.assistant.refresh()
+        return Outcome(notice=gettext(lang, _(
+            "Marked as not ours: questions like it now get “I don't know”.")))
 
     def _dismiss(self, key: str, lang: str) -> Outcome:
         gap = self._find(key)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.scope import mentions
+from bot.config import bundled_path
+from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
+from bot.kb.importer import load_knowledge
+
+mentions = Scope.from_lists(load_knowledge(bundled_path("knowledge")).scope or {}).mentions
 
 
 @pytest.mark.parametrize(
@@ -104,3 +108,52 @@ def test_greetings_around_a_question_do_not_pull_it_to_the_greeting(bundled_assi
 def test_a_place_or_bank_named_in_passing_keeps_our_answer(bundled_assistant, question, topic):
     answer = bundled_assistant.ask(question)
     assert answer.status == "answer" and answer.entry.topic == topic
+
+
+def test_an_editor_extends_what_is_not_ours_in_the_knowledge_file(tmp_path, knowledge):
+    """A subject added to scope.yaml stops the bot from answering it, with no code change."""
+    from bot.assistant import Assistant
+    from bot.config import Settings
+
+    question = "apply evisa for my pet"
+    before = Assistant.open(Settings(db_path=tmp_path / "a.db", knowledge_dir=knowledge))
+    assert before.ask(question).status == "answer"
+    (knowledge / "scope.yaml").write_text("not_ours_words: [pet]\n", encoding="utf-8")
+    after = Assistant.open(Settings(db_path=tmp_path / "b.db", knowledge_dir=knowledge))
+    assert after.ask(question).status != "answer"
+
+
+def test_a_scope_file_with_an_unknown_list_is_refused_at_its_line(knowledge):
+    from bot.kb.importer import load_knowledge as load
+
+    (knowledge / "scope.yaml").write_text(
+        "places: [atlantis]\nnot_our_words: [golf]\nmarkers:\n  going: [3]\n", encoding="utf-8")
+    problems = [(p.line, p.field) for p in load(knowledge).errors]
+    assert (2, "not_our_words") in problems and (4, "markers.going") in problems
+
+
+def test_a_gap_marked_not_ours_is_refused_from_then_on(settings):
+    """/gaps → 🚫 Not ours: the same kind of question gets "I don't know", and the question is
+    kept as knowledge (scope.yaml on export), not as something a person asked."""
+    from bot.assistant import Assistant
+    from bot.conversation import Conversation, Sender
+    from bot.editing import NOT_OURS, gap_key
+    from bot.kb.export import write_folder
+    from bot.store.gaps import gaps
+
+    assistant = Assistant.open(settings)
+    conversation = Conversation.for_settings(assistant, settings,
+                                             extra_editors=frozenset({"tg:9"}))
+    asked = "apply evisa for my pet"
+    conversation.people.log_query(conversation.people.hash("tg:1"), "en", asked, "fallback",
+                                  None, 40.0)
+    [gap] = gaps(assistant.db)
+    assert assistant.ask("apply e-visa for my pet?").status == "answer"
+    outcome = conversation.action(Sender("tg:9", "en", "tg:9"), NOT_OURS + gap_key(gap))
+    assert "not ours" in outcome.notice
+    assert assistant.ask("apply e-visa for my pet?").status == "fallback"
+    assert assistant.ask("How do I apply for a Cambodian e-visa?").status == "answer"
+    assert gaps(assistant.db) == []
+    out = settings.db_path.parent / "export"
+    write_folder(assistant.db, out)
+    assert asked in (out / "scope.yaml").read_text("utf-8")

@@ -7,11 +7,12 @@ same questions; a row that saw different data would make its ratio meaningless.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from bot.config import PACKAGE_DIR, bundled_path
+from bot.engine.scope import Scope
 from bot.kb.importer import load_knowledge
 from bot.model import Entry
 
@@ -42,6 +43,7 @@ class KnowledgeBase:
 
     entries: tuple[Entry, ...]
     synonyms: dict[str, dict[str, str]]
+    scope: Scope = field(default_factory=Scope)
 
     def topic_of(self) -> dict[str, str]:
         """Entry id → topic: accuracy is judged on topics, as `govbot eval` does."""
@@ -65,7 +67,7 @@ def bundled_kb(path: Path | None = None, today: date | None = None) -> Knowledge
         raise ValueError(f"the knowledge in {path} is invalid; run `govbot kb validate`")
     today = today or date.today()
     current = tuple(e for e in validated.entries if e.is_current(today))
-    return KnowledgeBase(current, validated.synonyms)
+    return KnowledgeBase(current, validated.synonyms, Scope.from_lists(validated.scope or {}))
 
 
 def dev_questions(path: Path = DEV_QUESTIONS) -> list[Question]:

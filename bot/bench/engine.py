@@ -18,11 +18,11 @@ from bot.bench.measure import Footprint, Latency, footprint, isolated
 from bot.bench.synthetic import Pool, synthetic_kb
 from bot.engine.decide import DEFAULT_THRESHOLDS, decide
 from bot.engine.matcher import Matcher
-from bot.engine.normalize import detect_language
+from bot.engine.normalize import MAX_CHARS, detect_language
 from bot.engine.segment import Analyzer
 
-# Same cut as bot.assistant.MAX_QUERY_CHARS (not imported: that module pulls in the store).
-MAX_QUERY_CHARS = 1000
+# The same cut as bot.assistant (that module pulls in the store, so not imported from there).
+MAX_QUERY_CHARS = MAX_CHARS
 WARMUP_QUESTIONS = 5
 
 
@@ -44,7 +44,7 @@ class GovbotRanker:
     label = "govbot"
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self.matcher = Matcher(kb.entries, Analyzer(kb.synonyms))
+        self.matcher = Matcher(kb.entries, Analyzer(kb.synonyms), scope=kb.scope)
         self._topic_of = kb.topic_of()
 
     def __len__(self) -> int:

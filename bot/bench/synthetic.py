@@ -136,4 +136,4 @@ def synthetic_kb(
         ))
         remaining -= rows
         number += 1
-    return KnowledgeBase(tuple(entries), base.synonyms)
+    return KnowledgeBase(tuple(entries), base.synonyms, base.scope)

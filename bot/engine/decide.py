@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.engine.matcher import Candidate
+from bot.engine.matcher import NOT_OURS, Candidate
 
 ANSWER = "answer"
 SUGGEST = "suggest"
@@ -69,8 +69,10 @@ def decide(
     unless one is a scam warning (`Thresholds.warning_topics`). A best candidate about somewhere
     or something else (`engine.scope`) is offered, never answered.
     """
-    if not ranked or ranked[0].score < thresholds.suggest:
+    if not ranked or ranked[0].score < thresholds.suggest or ranked[0].entry_id == NOT_OURS:
+        # Nothing close enough, or closest to a question editors marked "not ours".
         return Decision(FALLBACK, None, ())
+    ranked = [c for c in ranked if c.entry_id != NOT_OURS]
     best = ranked[0]
     runner_up = next((c for c in ranked[1:] if _rivals(c, best, thresholds, topic_of)), None)
     # The margin is measured against the best candidate of another topic; with none among the

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.engine.normalize import starts_syllable
-from bot.engine.scope import Mentions, mentions
+from bot.engine.normalize import detect_language, starts_syllable
+from bot.engine.scope import Mentions, Scope
 from bot.engine.segment import Analyzer, char_ngrams
 from bot.model import Entry
 
@@ -26,6 +26,9 @@ _MIN_CORRECTABLE = 4
 _CORRECTION_CUTOFF = 85.0
 # At most this many segmenter pieces are joined back into one known word.
 _MAX_JOIN = 3
+# The id under which the questions editors marked "not ours" are indexed, like an entry's
+# variants: a question that matches one of them best is about something we do not answer.
+NOT_OURS = "(not ours)"
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,12 @@ class Matcher:
     so a reader never sees a half-built index."""
 
     def __init__(
-        self, entries: Iterable[Entry], analyzer: Analyzer, recipe: Recipe = DEFAULT_RECIPE
+        self, entries: Iterable[Entry], analyzer: Analyzer, recipe: Recipe = DEFAULT_RECIPE,
+        scope: Scope | None = None,
     ) -> None:
         self.analyzer = analyzer
         self.recipe = recipe
+        self.scope = scope or Scope()
         self.entry_ids: list[str] = []
         self._for_visitors: list[bool] = []
         row_entry: list[int] = []
@@ -85,26 +90,25 @@ class Matcher:
         word_postings: dict[str, list[int]] = {}
         gram_postings: dict[str, list[int]] = {}
         gram_counts: list[int] = []
-        for entry in entries:
+        for entry_id, for_visitors, variants in self._documents(entries):
             index = len(self.entry_ids)
-            self.entry_ids.append(entry.id)
-            self._for_visitors.append("visitor" in entry.audience)
-            for lang, text in entry.texts.items():
-                for variant in (text.title, *(q.text for q in text.questions)):
-                    words = analyzer.words(variant)
-                    if not words:
-                        continue
-                    row = len(row_entry)
-                    row_entry.append(index)
-                    self._row_lang.append(lang)
-                    self._row_text.append(variant)
-                    self._word_strings.append(" ".join(words))
-                    grams = set(char_ngrams(words))
-                    gram_counts.append(len(grams))
-                    for gram in grams:
-                        gram_postings.setdefault(gram, []).append(row)
-                    for word in set(words):
-                        word_postings.setdefault(word, []).append(row)
+            self.entry_ids.append(entry_id)
+            self._for_visitors.append(for_visitors)
+            for lang, variant in variants:
+                words = analyzer.words(variant)
+                if not words:
+                    continue
+                row = len(row_entry)
+                row_entry.append(index)
+                self._row_lang.append(lang)
+                self._row_text.append(variant)
+                self._word_strings.append(" ".join(words))
+                grams = set(char_ngrams(words))
+                gram_counts.append(len(grams))
+                for gram in grams:
+                    gram_postings.setdefault(gram, []).append(row)
+                for word in set(words):
+                    word_postings.setdefault(word, []).append(row)
         self._row_entry = np.asarray(row_entry, dtype=np.int32)
         self._gram_counts = np.asarray(gram_counts, dtype=np.float32)
         self._postings = {w: np.asarray(r, dtype=np.int32) for w, r in word_postings.items()}
@@ -132,6 +136,19 @@ class Matcher:
         self._latin_vocab = sorted(w for w in correctable if w.isascii())
         self._khmer_vocab = sorted(w for w in correctable if not w.isascii())
 
+    def _documents(self, entries: Iterable[Entry]
+                   ) -> Iterable[tuple[str, bool, list[tuple[str, str]]]]:
+        """Each entry's id, whether it is for visitors, and its (lang, variant) rows: the title and
+        questions in both languages; then the scope's not-ours questions as one more document."""
+        for entry in entries:
+            yield entry.id, "visitor" in entry.audience, [
+                (lang, variant) for lang, text in entry.texts.items()
+                for variant in (text.title, *(q.text for q in text.questions))]
+        if self.scope.not_ours_questions:
+            yield NOT_OURS, False, [
+                (detect_language(q), q)
+                for q in self.scope.not_ours_questions]
+
     def __len__(self) -> int:
         return len(self._row_text)
 
@@ -144,20 +161,24 @@ class Matcher:
         and otherwise the nearest known spelling is taken ("ជំរាបសួរ" → "ជម្រាបសួរ").
         """
         fixed = []
+        done: dict[str, list[str]] = {}  # a word repeated 200 times is looked up once
         for word in self._join_known(words):
-            if word in self._postings or len(word) < _MIN_CORRECTABLE:
-                fixed.append(word)
-                continue
-            parts = None if word.isascii() else self._split_known(word)
-            if parts:
-                fixed.extend(parts)
-                continue
-            best = process.extractOne(
-                word, self._latin_vocab if word.isascii() else self._khmer_vocab,
-                scorer=fuzz.ratio, score_cutoff=_CORRECTION_CUTOFF,
-            )
-            fixed.append(best[0] if best else word)
+            if word not in done:
+                done[word] = self._corrected(word)
+            fixed.extend(done[word])
         return fixed
+
+    def _corrected(self, word: str) -> list[str]:
+        if word in self._postings or len(word) < _MIN_CORRECTABLE:
+            return [word]
+        parts = None if word.isascii() else self._split_known(word)
+        if parts:
+            return parts
+        best = process.extractOne(
+            word, self._latin_vocab if word.isascii() else self._khmer_vocab,
+            scorer=fuzz.ratio, score_cutoff=_CORRECTION_CUTOFF,
+        )
+        return [best[0] if best else word]
 
     def _join_known(self, words: list[str]) -> list[str]:
         out: list[str] = []
@@ -234,9 +255,13 @@ class Matcher:
             "entry": (entry / total)[self._row_entry],
         }
 
+    def rank_entries(self, text: str, limit: int = 8) -> list[Candidate]:
+        """`rank` without the not-ours questions: real entries only, for lists of choices."""
+        return [c for c in self.rank(text, limit + 1) if c.entry_id != NOT_OURS][:limit]
+
     def rank(self, text: str, limit: int = 8) -> list[Candidate]:
         """The best `limit` entries for `text`, best first, each scored by its best variant."""
-        named = mentions(text)
+        named = self.scope.mentions(text)
         words = self.correct(self._without_incidentals(self.analyzer.words(text), named))
         if not words or not self._row_text:
             return []

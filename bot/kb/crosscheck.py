@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from bot.engine.decide import ANSWER, Thresholds, decide
 from bot.engine.matcher import Matcher
+from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
 from bot.model import Entry, EntryText
 
@@ -63,7 +64,8 @@ def _fold(
 
 
 def crosscheck(
-    entries: Iterable[Entry], analyzer: Analyzer, thresholds: Thresholds, folds: int = 2
+    entries: Iterable[Entry], analyzer: Analyzer, thresholds: Thresholds, folds: int = 2,
+    scope: Scope | None = None,
 ) -> list[EntryCheck]:
     """Every entry and language, weakest first: each variant is asked once, against an index
     built without its share of the variants (`folds` shares)."""
@@ -73,7 +75,7 @@ def crosscheck(
     lost: dict[tuple[str, str], Counter[str]] = {}
     for fold in range(folds):
         kept, hidden = _fold(entries, fold, folds)
-        matcher = Matcher(kept, analyzer)
+        matcher = Matcher(kept, analyzer, scope=scope)
         for entry, lang, text in hidden:
             key = (entry.id, lang)
             tally = counts.setdefault(key, [0, 0, 0, 0])

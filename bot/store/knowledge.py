@@ -8,6 +8,7 @@ number to know when to rebuild its index.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from bot.model import Entry, EntryText, entry_from_dict, entry_to_dict
+
+log = logging.getLogger(__name__)
 
 
 def now_iso() -> str:
@@ -43,7 +46,7 @@ def read_entries(db: sqlite_utils.Database) -> list[Entry]:
             bucket["questions"].append({"text": text, "origin": origin})
     entries = []
     for data in db["entries"].rows_where(order_by="id"):
-        for key in ("audience", "sources", "related"):
+        for key in ("audience", "sources", "related", "only_when"):
             data[key] = json.loads(data[key] or "[]")
         data.update(texts.get(data["id"], {}))
         entries.append(entry_from_dict(data))
@@ -61,6 +64,65 @@ def read_synonyms(db: sqlite_utils.Database) -> dict[str, dict[str, str]]:
     for lang, term, canonical in db.execute("select lang, term, canonical from synonyms"):
         table.setdefault(lang, {})[term] = canonical
     return table
+
+
+def read_scope(db: sqlite_utils.Database) -> dict[str, object]:
+    """knowledge/scope.yaml as stored: list name → items; `markers` → {name: items}."""
+    scope: dict[str, object] = {}
+    markers: dict[str, list[str]] = {}
+    for name, items in db.execute("select name, items from scope order by name"):
+        if name.startswith("markers."):
+            markers[name.removeprefix("markers.")] = json.loads(items)
+        else:
+            scope[name] = json.loads(items)
+    if markers:
+        scope["markers"] = markers
+    return scope
+
+
+def _scope_rows(scope: Mapping[str, object]) -> list[dict[str, str]]:
+    rows = []
+    for name, items in scope.items():
+        if name == "markers" and isinstance(items, Mapping):
+            rows.extend({"name": f"markers.{k}", "items": json.dumps(list(v), ensure_ascii=False)}
+                        for k, v in items.items())
+        else:
+            rows.append({"name": name, "items": json.dumps(list(items), ensure_ascii=False)})
+    return rows
+
+
+def write_scope(db: sqlite_utils.Database, scope: Mapping[str, object]) -> bool:
+    """Make the store's scope lists exactly `scope`; whether anything changed. No version bump:
+    the caller does that in its own transaction."""
+    if read_scope(db) == _plain(scope):
+        return False
+    db.execute("delete from scope")
+    db["scope"].insert_all(_scope_rows(scope))
+    return True
+
+
+def _plain(scope: Mapping[str, object]) -> dict[str, object]:
+    return json.loads(json.dumps({k: v for k, v in scope.items()}, ensure_ascii=False))
+
+
+def add_not_ours_question(db: sqlite_utils.Database, text: str, editor: str) -> bool:
+    """Record a question an editor marked "not ours" (from /gaps or the console), so that the same
+    kind of question gets "I don't know" from the next knowledge version on. Whether it was new.
+
+    Stored as knowledge (no link to who asked it) and exported to knowledge/scope.yaml.
+    """
+    text = " ".join(text.split())
+    with db.atomic():
+        scope = read_scope(db)
+        questions = list(scope.get("not_ours_questions") or [])
+        if not text or text in questions:
+            return False
+        scope["not_ours_questions"] = [*questions, text]
+        write_scope(db, scope)
+        version = knowledge_version(db) + 1
+        db["meta"].upsert({"key": "knowledge_version", "value": str(version)}, pk="key")
+    log.info("editor %s marked a question not ours (knowledge version %d)", editor, version)
+    return True
 
 
 def read_categories(db: sqlite_utils.Database) -> dict[str, dict[str, str]]:
@@ -81,7 +143,7 @@ class ChangeSummary:
     unchanged: list[str] = field(default_factory=list)
     kept_editor_questions: dict[str, int] = field(default_factory=dict)
     dropped_editor_questions: dict[str, int] = field(default_factory=dict)
-    synonyms_changed: bool = False  # synonyms or categories: content besides entries
+    synonyms_changed: bool = False  # synonyms, categories or scope: content besides entries
     version: int = 0
 
     @property
@@ -102,12 +164,14 @@ def _write_entry(db: sqlite_utils.Database, entry: Entry, at: str) -> None:
         {
             "id": entry.id, "topic": entry.topic, "category": entry.category,
             "status": entry.status, "audience": json.dumps(list(entry.audience)),
-            "official_url": entry.official_url, "sources": json.dumps(list(entry.sources)),
+            "official_url": entry.official_url,
+            "sources": json.dumps([s.as_dict() for s in entry.sources], ensure_ascii=False),
             "reviewed": entry.reviewed.isoformat() if entry.reviewed else None,
             "expires": entry.expires.isoformat() if entry.expires else None,
             "related": json.dumps(list(entry.related)), "updated_at": at,
             "opens": entry.opens.isoformat() if entry.opens else None,
             "deadline": entry.deadline.isoformat() if entry.deadline else None,
+            "only_when": json.dumps(list(entry.only_when), ensure_ascii=False),
         }
     )
     for lang, text in entry.texts.items():
@@ -173,6 +237,7 @@ def apply_changes(
     editor: str,
     *,
     categories: Mapping[str, Mapping[str, str]] | None = None,
+    scope: Mapping[str, object] | None = None,
     remove_missing: bool = True,
     keep_editor_questions: bool = True,
 ) -> ChangeSummary:
@@ -230,6 +295,8 @@ def apply_changes(
                 {"slug": slug, "position": i, "en": names["en"], "km": names["km"]}
                 for i, (slug, names) in enumerate(categories.items())
             )
+            summary.synonyms_changed = True
+        if scope is not None and write_scope(db, scope):
             summary.synonyms_changed = True
         if summary.any_change:
             db["meta"].upsert({"key": "knowledge_version", "value": str(version)}, pk="key")
