@@ -351,3 +351,30 @@ def test_a_save_keeps_fields_the_form_does_not_show():
     form.update({"id": "evisa-fees", "topic": "tax"})
     data = forms.form_data(form, stored)
     assert data["only_when"] == ["korea"] and data["topic"] == "tax"
+
+
+def test_a_source_row_is_saved_with_its_standing_publisher_and_date(console):
+    client, conversation = console
+    fields = entry_fields(conversation, "evisa-fees", csrf=csrf_of(client))
+    fields.update({"source_url": ["https://www.khmertimeskh.com/evisa-fee"],
+                   "source_standing": ["press"], "source_publisher": ["Khmer Times"],
+                   "source_date": ["2026-11-02"]})
+    response = client.post("/console/entries/evisa-fees", data=fields, follow_redirects=False)
+    assert response.status_code == 303
+    [source] = read_entry(conversation.assistant.db, "evisa-fees").sources
+    assert (source.url, source.standing, source.publisher, source.date.isoformat()) == (
+        "https://www.khmertimeskh.com/evisa-fee", "press", "Khmer Times", "2026-11-02")
+
+
+def test_a_bad_source_date_is_shown_under_the_sources(console):
+    client, conversation = console
+    fields = entry_fields(conversation, "evisa-fees", csrf=csrf_of(client))
+    fields.update({"source_url": ["https://www.evisa.gov.kh/termcondition.aspx"],
+                   "source_standing": ["official"], "source_publisher": [""],
+                   "source_date": ["2 Nov"]})
+    response = client.post("/console/entries/evisa-fees", data=fields)
+    assert response.status_code == 422
+    problems = re.search(r'<ul class="problems" data-for="sources"[^>]*>(.*?)</ul>',
+                         response.text, re.S).group(1)
+    assert "YYYY-MM-DD" in problems
+    assert 'value="2 Nov"' in response.text
