@@ -346,11 +346,11 @@ def test_a_new_entry_is_saved_and_answered(console):
 
 
 def test_a_save_keeps_fields_the_form_does_not_show():
-    stored = {"id": "evisa-fees", "only_when": ["korea"], "topic": "evisa"}
+    stored = {"id": "evisa-fees", "a_later_field": ["kept"], "topic": "evisa"}
     form = forms.entry_form(None)
     form.update({"id": "evisa-fees", "topic": "tax"})
     data = forms.form_data(form, stored)
-    assert data["only_when"] == ["korea"] and data["topic"] == "tax"
+    assert data["a_later_field"] == ["kept"] and data["topic"] == "tax"
 
 
 def test_a_source_row_is_saved_with_its_standing_publisher_and_date(console):
@@ -378,3 +378,14 @@ def test_a_bad_source_date_is_shown_under_the_sources(console):
                          response.text, re.S).group(1)
     assert "YYYY-MM-DD" in problems
     assert 'value="2 Nov"' in response.text
+
+
+def test_only_when_words_are_edited_as_a_comma_separated_list(console):
+    client, conversation = console
+    fields = entry_fields(conversation, "evisa-fees", csrf=csrf_of(client),
+                          only_when="korea, seoul, កូរ៉េ")
+    client.post("/console/entries/evisa-fees", data=fields)
+    entry = read_entry(conversation.assistant.db, "evisa-fees")
+    assert entry.only_when == ("korea", "seoul", "កូរ៉េ")
+    page = client.get("/console/entries/evisa-fees").text
+    assert 'value="korea, seoul, កូរ៉េ"' in page
