@@ -20,7 +20,7 @@ import sqlite_utils
 from bot.config import Settings
 from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Thresholds, decide
 from bot.engine.matcher import Candidate, Matcher
-from bot.engine.normalize import detect_language
+from bot.engine.normalize import MAX_CHARS, detect_language
 from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
 from bot.kb.importer import import_knowledge
@@ -37,7 +37,7 @@ from bot.store.knowledge import (
 log = logging.getLogger(__name__)
 
 # Longer text is cut before matching: no question needs more, and the cost stays bounded.
-MAX_QUERY_CHARS = 1000
+MAX_QUERY_CHARS = MAX_CHARS
 
 
 @dataclass(frozen=True)

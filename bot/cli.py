@@ -48,6 +48,7 @@ from bot.store.revisions import (
     rollback,
 )
 
+log = logging.getLogger(__name__)
 LANG_CHOICE = click.Choice(["auto", "km", "en"])
 
 
@@ -189,6 +190,8 @@ def run(webhook: bool) -> None:
 
     settings = _settings()
     logging.getLogger().setLevel(logging.INFO)
+    for warning in settings.warnings():
+        log.warning(warning)
     try:
         run_telegram(settings, Conversation.for_settings(_assistant(), settings), webhook)
     except ValueError as exc:

@@ -61,6 +61,7 @@ class Settings:
             parts = urlparse(self.webhook_url)
             return f"{parts.scheme}://{parts.netloc}"
         return f"http://{self.console_host}:{self.console_port}"
+    ignored_editors: tuple[str, ...] = ()  # GOVBOT_EDITORS entries that are not user ids
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -68,10 +69,8 @@ class Settings:
         if environ is None:
             load_dotenv(override=False)
             environ = dict(os.environ)
-        editors = frozenset(
-            int(part) for part in environ.get("GOVBOT_EDITORS", "").split(",")
-            if part.strip().lstrip("-").isdigit()
-        )
+        listed = [part.strip() for part in environ.get("GOVBOT_EDITORS", "").split(",")]
+        editors = frozenset(int(part) for part in listed if part.isdigit())
         staff_chat = environ.get("GOVBOT_STAFF_CHAT", "").strip()
         if staff_chat and not staff_chat.lstrip("-").isdigit():
             raise ValueError(f"GOVBOT_STAFF_CHAT must be a chat id such as -1001234567890, "
@@ -98,4 +97,20 @@ class Settings:
                 Path(p.strip()) for p in environ.get(
                     "GOVBOT_CONSOLE_QUESTIONS", DEFAULT_CONSOLE_QUESTIONS).split(",")
                 if p.strip()),
+            ignored_editors=tuple(part for part in listed if part and not part.isdigit()),
         )
+
+    def warnings(self) -> list[str]:
+        """What an operator must hear at start: settings that quietly weaken the bot."""
+        found = []
+        if not self.secret:
+            found.append(
+                "GOVBOT_SECRET is not set: the key of the user pseudonyms is kept in the database "
+                "file itself, so anyone with a copy of it can test a known Telegram id against "
+                "them. Set GOVBOT_SECRET (for example to the output of `openssl rand -hex 32`).")
+        if self.ignored_editors:
+            found.append(
+                "GOVBOT_EDITORS: ignored " + ", ".join(repr(e) for e in self.ignored_editors)
+                + ": an editor is a Telegram user id (digits, such as 123456789), not a "
+                "username or a group id; these entries get no editor commands.")
+        return found

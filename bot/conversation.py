@@ -72,6 +72,12 @@ def _text(lang: str, message: str, **values: object) -> Block:
     return Block(TEXT, gettext(lang, message, **values))
 
 
+def editor_name(ref: str) -> str:
+    """How the revision history names an editor: "telegram:<id>" for a Telegram account (as
+    docs/security.md says), other channels' references as they are ("console:local")."""
+    kind, _, number = ref.partition(":")
+    return f"telegram:{number}" if kind == "tg" else ref
+
 class Conversation:
     """Decides what to say. State lives in the store (`People`), never in this object."""
 
@@ -169,8 +175,11 @@ class Conversation:
                 return Outcome([Reply((_text(lang, _(
                     "This chat's id is {id}. To make it the staff chat, set "
                     "GOVBOT_STAFF_CHAT={id} and restart the bot."), id=chat),))])
+            if name == "console":  # the session is tied to the account, checked on each page
+                return self.desk.console_link(  # type: ignore[union-attr]
+                    lang, sender.ref, sender.name)
             return self.desk.command(  # type: ignore[union-attr]
-                name, args, lang, sender.ref, sender.name)
+                name, args, lang, editor_name(sender.ref))
         if name == "menu":
             return Outcome([self._categories(lang)])
         if name == "language":
@@ -235,6 +244,7 @@ class Conversation:
             log.info("closed %d request(s) to staff nobody wrote in for %d days", len(closed),
                      handovers.IDLE_DAYS)
         outbox.purge(db)
+        self.people.scrub()
 
     def _cancel_prompt(self, sender: Sender, profile: Profile) -> None:
         if self.can_hand_over and sender.private:
@@ -260,7 +270,8 @@ class Conversation:
         if match.group(3) or match.group(4):  # gap buttons: editors only
             if not self._is_editor(sender, payload):
                 return Outcome()
-            return self.desk.action(payload, lang, sender.ref)  # type: ignore[union-attr]
+            return self.desk.action(  # type: ignore[union-attr]
+                payload, lang, editor_name(sender.ref))
         kind, arg = match.group(1), match.group(2)
         if payload == MENU or kind in ("c", "t", "e"):  # browsing: not writing to staff
             self._cancel_prompt(sender, profile)
@@ -325,11 +336,13 @@ class Conversation:
             "I can only read text questions. Please type your question.")),))])
 
     def slow_down(self, sender: Sender) -> Outcome:
-        """Said once to someone sending many messages at once; all of them still get answers."""
+        """Said once to someone sending many messages at once: the ones past a small queue are
+        skipped (bot/telegram/guard.py), so they know to ask again, one question at a time."""
         lang = self.profile(sender).lang
         return Outcome([Reply((_text(lang, _(
-            "You are sending many messages at once. I will answer each of them in turn; "
-            "please wait a moment.")),))])
+            "You are sending many messages at once. I answer them one at a time and skip those "
+            "that arrive while many are still waiting; please send one question and wait for "
+            "its answer.")),))])
 
     def inline(self, sender: Sender, query: str, limit: int = 5) -> list[InlineResult]:
         """Answers to share from any chat: the best matches, each as a self-contained message."""

@@ -51,12 +51,8 @@ class EditorDesk:
     def db(self):
         return self.assistant.db
 
-    def command(
-        self, name: str, args: str, lang: str, editor: str, editor_name: str = ""
-    ) -> Outcome | None:
-        """/gaps, /stats, /entry <id>, /reload [quiet], /console; None for any other command."""
-        if name == "console":
-            return self.console_link(lang, editor, editor_name)
+    def command(self, name: str, args: str, lang: str, editor: str) -> Outcome | None:
+        """/gaps, /stats, /entry <id>, /reload [quiet]; None for any other command."""
         if name == "gaps":
             return self.gap_list(lang)
         if name == "stats":
@@ -67,11 +63,12 @@ class EditorDesk:
             return self.reload(lang, editor, notify=args.strip().lower() != "quiet")
         return None
 
-    def console_link(self, lang: str, editor: str, editor_name: str) -> Outcome:
-        """A one-time sign-in link to the web console (10 minutes, single use)."""
-        token = signin.issue_link(self.db, editor, editor_name)
+    def console_link(self, lang: str, ref: str, name: str) -> Outcome:
+        """/console: a one-time sign-in link to the web console (10 minutes, single use) for
+        the account `ref` ("tg:777"), whose display `name` the console records with edits."""
+        token = signin.issue_link(self.db, ref, name)
         link = f"{self.console_url}/console/login?token={token}"
-        log.info("editor %s asked for a console sign-in link", editor)
+        log.info("editor %s asked for a console sign-in link", ref)
         return Outcome([Reply((
             Block(TEXT, gettext(lang, _("Your sign-in link to the editors' console:"))),
             Block(TEXT, link),

@@ -189,7 +189,7 @@ def test_a_save_goes_live_at_once_and_is_recorded_with_the_editors_name(console)
     assert response.status_code == 303
     assert "US$36" in conversation.assistant.ask("evisa fee", "en").entry.texts["en"].answer
     history = client.get("/console/entries/evisa-fees/history").text
-    assert "Dara (tg:777)" in history and "US$36" in history
+    assert "Dara (telegram:777)" in history and "US$36" in history
 
 
 def test_validation_as_you_type_reports_problems_by_field(console):

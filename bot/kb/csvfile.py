@@ -7,6 +7,11 @@ the last two only when known. The CSV comes back through the same validation as
 the YAML files: each row is turned into the data an entry file would hold and checked by
 `bot.kb.validate`, and every problem is reported against the CSV's line, row and column.
 
+A cell that a spreadsheet would run as a formula (it begins with =, +, -, @, a tab or a carriage
+return: "CSV injection") is written with a leading apostrophe, so that it shows as text; a
+question a person typed reaches the export once an editor attaches it from /gaps. Import removes
+exactly that apostrophe, so the round trip stays exact.
+
 A CSV holds the whole knowledge base, like a knowledge folder: importing it makes the store match
 it (a deleted row is a removed entry). Synonyms and menu categories are not in the CSV; the store
 keeps its own.
@@ -36,6 +41,10 @@ COLUMNS: tuple[str, ...] = (
 SOURCE_SEPARATOR = " | "
 REQUIRED_COLUMNS = frozenset({"id", "category", "topic"})
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A cell beginning with one of these is marked as text; one that began with the mark itself is
+# marked too, so that import can always remove exactly one.
+TEXT_MARK = "'"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", TEXT_MARK)
 
 
 class CsvExportError(ValueError):
@@ -91,13 +100,18 @@ def entry_row(entry: Entry) -> dict[str, str]:
     return row
 
 
+def as_text(cell: str) -> str:
+    """The cell as a spreadsheet will show it, never run it (see the module's docstring)."""
+    return TEXT_MARK + cell if cell.startswith(_FORMULA_START) else cell
+
+
 def entries_csv(entries: Iterable[Entry]) -> str:
     """The CSV text, starting with the byte-order mark spreadsheets need to see UTF-8."""
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for entry in entries:
-        writer.writerow(entry_row(entry))
+        writer.writerow({name: as_text(cell) for name, cell in entry_row(entry).items()})
     return BOM + out.getvalue()
 
 
@@ -112,6 +126,7 @@ def write_csv(entries: Iterable[Entry], path: Path) -> int:
 
 
 def _cell(value: str) -> str:
+    value = value.removeprefix(TEXT_MARK)  # the mark `as_text` added on export
     return value.replace("\r\n", "\n")  # some spreadsheets save line breaks in cells as CRLF
 
 

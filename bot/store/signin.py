@@ -29,11 +29,6 @@ class Session:
     csrf: str
     expires_at: datetime
 
-    @property
-    def label(self) -> str:
-        """How edits are recorded: the editor's name with their reference ("Dara (tg:777)")."""
-        return f"{self.name} ({self.editor})" if self.name else self.editor
-
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -192,7 +192,8 @@ def build_application(
     people = conversation.people
     application.bot_data[handlers.CONVERSATION] = conversation
     application.bot_data[GUARD] = Guard(Journal(people.db, people.writes))
-    application.bot_data[INBOX] = Inbox(people.db, people.writes)
+    inbox = application.bot_data[INBOX] = Inbox(people.db, people.writes)
+    people.scrubbed.append(inbox.scrub_when_handled)
     new_message = filters.UpdateType.MESSAGE
     application.add_handler(
         MessageHandler(new_message & filters.COMMAND, _guarded(handlers.on_command))
