@@ -45,6 +45,7 @@ class Settings:
     staff_lang: str = "km"  # the language of the bot's messages in the staff chat
     office_hours: str = DEFAULT_OFFICE_HOURS  # Cambodia time; see bot/officehours.py
     office_closed: str = ""  # days off, YYYY-MM-DD, comma-separated
+    ignored_editors: tuple[str, ...] = ()  # GOVBOT_EDITORS entries that are not user ids
     console_host: str = DEFAULT_CONSOLE_HOST  # the editors' console (polling, `govbot console`)
     console_port: int = 8080
     console_url: str = ""  # the address editors open; "" = http://<console_host>:<console_port>
@@ -61,7 +62,6 @@ class Settings:
             parts = urlparse(self.webhook_url)
             return f"{parts.scheme}://{parts.netloc}"
         return f"http://{self.console_host}:{self.console_port}"
-    ignored_editors: tuple[str, ...] = ()  # GOVBOT_EDITORS entries that are not user ids
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -90,6 +90,7 @@ class Settings:
             staff_lang="en" if environ.get("GOVBOT_STAFF_LANG", "").strip() == "en" else "km",
             office_hours=environ.get("GOVBOT_OFFICE_HOURS", "").strip() or DEFAULT_OFFICE_HOURS,
             office_closed=environ.get("GOVBOT_OFFICE_CLOSED", "").strip(),
+            ignored_editors=tuple(part for part in listed if part and not part.isdigit()),
             console_host=environ.get("GOVBOT_CONSOLE_HOST", "").strip() or DEFAULT_CONSOLE_HOST,
             console_port=int(environ.get("GOVBOT_CONSOLE_PORT", "8080") or 8080),
             console_url=environ.get("GOVBOT_CONSOLE_URL", "").strip(),
@@ -97,7 +98,6 @@ class Settings:
                 Path(p.strip()) for p in environ.get(
                     "GOVBOT_CONSOLE_QUESTIONS", DEFAULT_CONSOLE_QUESTIONS).split(",")
                 if p.strip()),
-            ignored_editors=tuple(part for part in listed if part and not part.isdigit()),
         )
 
     def warnings(self) -> list[str]:

@@ -20,7 +20,7 @@ from bot.engine.decide import SUGGEST
 from bot.engine.normalize import detect_language
 from bot.handover import END, SEND_LAST, Handover
 from bot.i18n import LANGUAGE_NAMES, _, format_day, gettext
-from bot.model import Entry, best_sources
+from bot.model import Entry, best_sources, editor_name
 from bot.officehours import OfficeHours
 from bot.replies import (
     HTML,
@@ -71,12 +71,6 @@ def _lang_from_hint(hint: str | None) -> str:
 def _text(lang: str, message: str, **values: object) -> Block:
     return Block(TEXT, gettext(lang, message, **values))
 
-
-def editor_name(ref: str) -> str:
-    """How the revision history names an editor: "telegram:<id>" for a Telegram account (as
-    docs/security.md says), other channels' references as they are ("console:local")."""
-    kind, _, number = ref.partition(":")
-    return f"telegram:{number}" if kind == "tg" else ref
 
 class Conversation:
     """Decides what to say. State lives in the store (`People`), never in this object."""
@@ -175,11 +169,8 @@ class Conversation:
                 return Outcome([Reply((_text(lang, _(
                     "This chat's id is {id}. To make it the staff chat, set "
                     "GOVBOT_STAFF_CHAT={id} and restart the bot."), id=chat),))])
-            if name == "console":  # the session is tied to the account, checked on each page
-                return self.desk.console_link(  # type: ignore[union-attr]
-                    lang, sender.ref, sender.name)
             return self.desk.command(  # type: ignore[union-attr]
-                name, args, lang, editor_name(sender.ref))
+                name, args, lang, sender.ref, sender.name)
         if name == "menu":
             return Outcome([self._categories(lang)])
         if name == "language":

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from bot.model import editor_name
+
 LINK_LIFETIME = timedelta(minutes=10)
 SESSION_LIFETIME = timedelta(hours=9)  # a working day
 
@@ -28,6 +30,13 @@ class Session:
     name: str
     csrf: str
     expires_at: datetime
+
+    @property
+    def label(self) -> str:
+        """How edits are recorded: the editor's name with their account ("Dara (telegram:777)"),
+        named the way every revision names a Telegram editor."""
+        recorded = editor_name(self.editor)
+        return f"{self.name} ({recorded})" if self.name else recorded
 
 
 def _hash(token: str) -> str:

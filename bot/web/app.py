@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.config import Settings
-from bot.conversation import Conversation, editor_name
+from bot.conversation import Conversation
 from bot.editing import ATTACH, DISMISS, NOT_OURS, gap_key
 from bot.engine.normalize import detect_language, normalize
 from bot.evaluation import changed_answers, read_labelled
@@ -128,14 +128,6 @@ class Page:
     request: Request
     session: signin.Session | None
     lang: str
-
-    @property
-    def editor(self) -> str:
-        """How this editor's changes are recorded: their name and account, "Dara
-        (telegram:777)", as the history names editors everywhere."""
-        assert self.session is not None
-        account = editor_name(self.session.editor)
-        return f"{self.session.name} ({account})" if self.session.name else account
 
     def _(self, message: str, **values: object) -> str:
         return gettext(self.lang, message, **values)
@@ -428,7 +420,7 @@ async def _save(request: Request, page: Page, entry_id: str | None) -> Response:
         return render(page, "entry.html", status=status, **context,
                       flash="" if trying else page._("Not saved: please fix the problems "
                                                       "marked below."))
-    result = draft.save_draft(console.db, validated, page.editor)
+    result = draft.save_draft(console.db, validated, page.session.label)  # type: ignore[union-attr]
     await console.changed()
     summary = result.summary
     saved_id = str(form["id"])
@@ -509,7 +501,7 @@ async def gap_page(request: Request, page: Page) -> Response:
     if request.method == "POST":
         form = await request.form()
         key, act = str(form.get("gap", "")), str(form.get("do", ""))
-        editor = page.editor
+        editor = page.session.label  # type: ignore[union-attr]
         if act == "attach":
             outcome = desk.action(f"{ATTACH}{key}:{form.get('entry', '')}", page.lang, editor)
         elif act == "not-ours":
@@ -544,7 +536,7 @@ async def rollback_page(request: Request, page: Page) -> Response:
     form = await request.form()
     revision = str(form.get("revision", ""))
     try:
-        done = rollback(console.db, entry_id, page.editor,
+        done = rollback(console.db, entry_id, page.session.label,  # type: ignore[union-attr]
                         int(revision) if revision.isdigit() else None)
     except RollbackError as exc:
         return _redirect(f"/console/entries/{quote(entry_id)}/history", str(exc))
@@ -618,7 +610,7 @@ async def import_upload(request: Request, page: Page) -> Response:
         return render(page, "transfer.html", status=413,
                       failure=page._("The file is larger than 5 MB."))
     name = upload.filename.lower()
-    editor = page.editor
+    editor = page.session.label  # type: ignore[union-attr]
 
     categories = read_categories(console.db)
 
