@@ -13,6 +13,8 @@ import re
 import sqlite3
 from collections.abc import Callable
 
+from babel.lists import format_list
+
 from bot.assistant import ANSWER, Answer, Assistant
 from bot.config import Settings
 from bot.editing import EditorDesk
@@ -20,6 +22,7 @@ from bot.engine.decide import SUGGEST
 from bot.engine.normalize import detect_language
 from bot.handover import END, SEND_LAST, Handover
 from bot.i18n import LANGUAGE_NAMES, _, format_day, gettext
+from bot.kb.sources import host_of
 from bot.model import Entry, best_sources, editor_name
 from bot.officehours import OfficeHours
 from bot.replies import (
@@ -71,6 +74,28 @@ def _lang_from_hint(hint: str | None) -> str:
 def _text(lang: str, message: str, **values: object) -> Block:
     return Block(TEXT, gettext(lang, message, **values))
 
+
+
+def press_note(entry: Entry, lang: str) -> str | None:
+    """For an answer that rests only on press reports, who reported it and when, and where to
+    check: "As reported by Phnom Penh Post, 28 December 2024; check https://…".
+
+    The reader must not take a newspaper's account for the government's word; None when any
+    source is official (or other), or when there are none.
+    """
+    if not entry.sources or any(s.standing != "press" for s in entry.sources):
+        return None
+    reports = [
+        gettext(lang, _("{publisher}, {date}"), publisher=s.publisher or host_of(s.url),
+                date=format_day(s.date, lang)) if s.date else (s.publisher or host_of(s.url))
+        for s in entry.sources
+    ]
+    reports = format_list(list(dict.fromkeys(reports)), locale=lang)
+    if entry.official_url:
+        return gettext(lang, _("As reported by {reports}; check {url}"), reports=reports,
+                       url=entry.official_url)
+    return gettext(lang, _("As reported by {reports}; no official page confirms it yet."),
+                   reports=reports)
 
 class Conversation:
     """Decides what to say. State lives in the store (`People`), never in this object."""
@@ -411,7 +436,7 @@ class Conversation:
         """
         text = entry.text(lang)
         blocks = [Block(TITLE, text.title), Block(HTML, text.answer.strip())]
-        small_print = []
+        small_print = [note] if (note := press_note(entry, lang)) else []
         if entry.sources:
             small_print.append(
                 gettext(lang, _("Source: {url}"), url=best_sources(entry.sources)[0].url))

@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from bot.kb.files import CATEGORIES_FILE, ENTRY_GLOB, SCOPE_FILE, SYNONYMS_FILE, read_domains
+from bot.kb.files import CATEGORIES_FILE, ENTRY_GLOB, SCOPE_FILE, SYNONYMS_FILE, read_rules
 from bot.kb.sources import read_domain_lists
 from bot.model import LANGS, Entry, Source, entry_from_dict, entry_to_dict
 from bot.store.knowledge import read_categories, read_entries, read_scope, read_synonyms
@@ -277,7 +277,7 @@ def write_folder(db: sqlite_utils.Database, out: Path, *, overwrite: bool = Fals
     if not overwrite and (existing or (out / SYNONYMS_FILE).exists()):
         raise ExportError(f"{out} already holds knowledge files; add --overwrite to replace them")
     files = _folder(read_entries(db), read_synonyms(db), read_categories(db), read_scope(db))
-    domains, _ = read_domain_lists(read_domains(out) if out.is_dir() else None)
+    domains, _ = read_domain_lists(read_rules(out).domains if out.is_dir() else None)
     result = FolderExport()
     for rel, wanted in sorted(files.items()):
         path = out / rel
