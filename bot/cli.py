@@ -609,7 +609,7 @@ def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
             click.echo("  ".join(f"{c!s:>16}" for c in cells))
     if misses:
         for lang, report in sorted(reports.items()):
-            if lang == "all":
+            if lang not in ("en", "km"):
                 continue
             for row, answer in report.misses:
                 got = answer.entry.topic if answer.entry else ",".join(
