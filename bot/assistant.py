@@ -73,7 +73,13 @@ class Answer:
     version: int
 
     def to_json(self) -> dict[str, object]:
-        """The reply object of the JSON contract (design.md §5)."""
+        """The reply object of `govbot ask --json` (its fields: docs/reference.md).
+
+        ``suggestions`` are what the question matched besides the answer, best first. An
+        answer's related entries that the question did not match at all (score 0) are links
+        an editor chose, not matches: the chat still offers them, the JSON leaves them out, so
+        that a tool reading scores never sees a "suggestion" that scored nothing.
+        """
         entry = None
         if self.entry is not None:
             text = self.entry.text(self.lang)
@@ -99,7 +105,8 @@ class Answer:
                     "title": s.entry.text(self.lang).title,
                     "score": round(s.score / 100, 4),
                 }
-                for s in self.suggestions
+                for s in sorted(self.suggestions, key=lambda s: -s.score)
+                if s.score > 0
             ],
         }
 

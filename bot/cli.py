@@ -1,4 +1,4 @@
-"""`govbot`: the command line of design.md §5. Each command is a thin shell over the Python API.
+"""`govbot`: the command line (docs/reference.md). Each command is a thin shell over the Python API.
 
 Exit codes: 0 success; 1 the command failed for a reason it printed (invalid knowledge, bad
 input); 2 usage error (click's own). Errors go to stderr, one clear line first.
@@ -27,7 +27,7 @@ from bot.evaluation import evaluate, read_labelled, sweep
 from bot.kb.crosscheck import crosscheck
 from bot.kb.csvfile import CsvExportError, entries_csv
 from bot.kb.export import ExportError, entries_json, write_folder
-from bot.kb.importer import import_knowledge, load_knowledge
+from bot.kb.importer import files_hold, import_knowledge, load_knowledge
 from bot.kb.stale import stale_entries
 from bot.store.db import open_db
 from bot.store.gaps import gaps
@@ -90,8 +90,19 @@ def _utf8_streams() -> None:
 
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log what the bot is doing to stderr.")
+@click.version_option(package_name="govbot", prog_name="govbot")
 def main(verbose: bool) -> None:
-    """govbot — the Cambodia Digital Government Assistant."""
+    """govbot — the Cambodia Digital Government Assistant.
+
+    Every command and its output, the JSON reply of `ask --json`, the
+    environment variables and the exit codes: docs/reference.md.
+
+    \b
+    Examples:
+      govbot ask "how do I apply for an e-visa"
+      govbot chat --lang km
+      govbot kb validate
+    """
     _utf8_streams()
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -103,7 +114,8 @@ def main(verbose: bool) -> None:
 @click.argument("text", required=False)
 @click.option("--lang", type=LANG_CHOICE, default="auto", show_default=True,
               help="Reply language; auto follows the question's script.")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON reply of design.md §5.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the JSON reply (its fields: docs/reference.md).")
 @click.option("--jsonl", is_flag=True,
               help='Batch: JSON lines {"q": …, "lang": …} on stdin → one JSON reply per line.')
 def ask(text: str | None, lang: str, as_json: bool, jsonl: bool) -> None:
@@ -160,7 +172,7 @@ def _ask_batch(assistant: Assistant, stream) -> int:
     return failures
 
 
-@main.command()
+@main.command(short_help="Run the Telegram bot (long polling, or a webhook).")
 @click.option("--webhook", is_flag=True,
               help="Receive updates on $PORT at WEBHOOK_URL instead of long polling.")
 def run(webhook: bool) -> None:
@@ -186,13 +198,16 @@ def run(webhook: bool) -> None:
         raise click.ClickException(f"Telegram refused the bot token: {message}") from None
 
 
-@main.command()
+@main.command(short_help="Talk to the bot in the terminal (/quit leaves).")
 @click.option("--lang", type=click.Choice(["km", "en"]), default="en", show_default=True,
               help="Language of the replies.")
 @click.option("--editor", is_flag=True,
               help="Act as a content editor (/gaps, /stats, /entry ID, /reload).")
 def chat(lang: str, editor: bool) -> None:
-    """Talk to the bot in the terminal; type a number to press a button.
+    """Talk to the bot in the terminal; a number presses a button, /quit leaves.
+
+    Ctrl-D or Ctrl-C also leave. When stdin is not a terminal, each line is one
+    message and is echoed as "> message", so the output reads as a transcript.
 
     \b
     Examples:
@@ -212,18 +227,42 @@ def chat(lang: str, editor: bool) -> None:
         while True:
             try:
                 line = input("> ") if interactive else sys.stdin.readline()
-            except EOFError:
+            except EOFError:  # Ctrl-D at the prompt
+                click.echo()
                 return
-            if not interactive and not line:
-                return
+            if not interactive:
+                if not line:
+                    return
+                if line.strip():
+                    click.echo(f"> {line.strip()}")
             yield line
 
-    run_chat(conversation, sender, lines(), lambda text: click.echo(text, nl=False))
+    try:
+        run_chat(conversation, sender, lines(), lambda text: click.echo(text, nl=False))
+    except KeyboardInterrupt:  # Ctrl-C: leave quietly, not with click's "Aborted!"
+        click.echo()
 
 
-@main.group()
+@main.group(short_help="Knowledge base: check, import, export, history, undo, gaps.")
 def kb() -> None:
-    """Knowledge base: validate, import, export, history, rollback, stale, gaps."""
+    """Knowledge base: validate, import, export, history, rollback, stale, gaps,
+    crosscheck.
+
+    Editors change the YAML files under knowledge/ (or a CSV exported from the
+    store), check them with `validate`, and apply them with `import`; every
+    change is a revision that `history` lists and `rollback` undoes.
+
+    \b
+    Examples:
+      govbot kb validate knowledge/
+      govbot kb import knowledge/ --editor sokha
+      govbot kb export --format csv --out review.csv
+      govbot kb history evisa-fees
+      govbot kb rollback evisa-fees
+      govbot kb stale --within 30
+      govbot kb gaps --days 7 --by count
+      govbot kb crosscheck --below 60
+    """
 
 
 def _print_problems(problems) -> None:
@@ -318,7 +357,7 @@ def kb_import(path: Path | None, editor: str, remove_editor_questions: bool,
                    "--remove-editor-questions drops them")
 
 
-@kb.command("export")
+@kb.command("export", short_help="Write the stored knowledge as YAML, CSV or JSON.")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "json"]), required=True)
 @click.option("--out", type=click.Path(path_type=Path),
               help="yaml: the folder to write (required); csv, json: the file (default stdout).")
@@ -395,7 +434,7 @@ def _print_revision(revision: Revision) -> None:
         click.echo(f"    {change.field}: {change.summary}")
 
 
-@kb.command("history")
+@kb.command("history", short_help="Who changed what and when.")
 @click.argument("entry_id", metavar="[ID]", required=False)
 @click.option("--limit", default=20, show_default=True, help="Newest N revisions; 0 for all.")
 @click.option("--json", "as_json", is_flag=True, help="Print the revisions as JSON.")
@@ -427,7 +466,7 @@ def kb_history(entry_id: str | None, limit: int, as_json: bool) -> None:
         click.echo("(older revisions not shown; --limit 0 shows all)")
 
 
-@kb.command("rollback")
+@kb.command("rollback", short_help="Undo a change to an entry.")
 @click.argument("entry_id", metavar="ID")
 @click.option("--to", "to_revision", type=int, metavar="REV",
               help="Restore the entry as it was before revision REV (default: undo its last "
@@ -460,12 +499,18 @@ def kb_rollback(entry_id: str, to_revision: int | None, editor: str) -> None:
     for conflict in conflicts(db, entry_id):
         click.echo(f"warning: {conflict}", err=True)
     folder = _settings().knowledge_dir
-    click.echo("note: the knowledge files may still hold the newer version, and the next "
+    held = files_hold(folder, entry_id, revision.after)
+    if held:
+        click.echo(f"the knowledge files in {folder} already hold {entry_id} as restored",
+                   err=True)
+        return
+    holds = "hold another version" if held is False else "may hold another version"
+    click.echo(f"note: the knowledge files in {folder} {holds} of {entry_id}, and the next "
                "`govbot kb import` would bring it back; to make the files match, run "
                f"`govbot kb export --format yaml --out {folder} --overwrite`", err=True)
 
 
-@kb.command("stale")
+@kb.command("stale", short_help="Entries expired or not checked for 6 months.")
 @click.option("--within", "within_days", default=0, show_default=True, metavar="DAYS",
               help="Also list entries that fall due in the next DAYS days.")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
@@ -495,7 +540,7 @@ def kb_stale(within_days: int, as_json: bool) -> None:
                    f"{item.entry.text('en').title}")
 
 
-@kb.command("gaps")
+@kb.command("gaps", short_help="Questions the bot could not answer.")
 @click.option("--days", type=int, metavar="N", help="Only questions asked in the last N days.")
 @click.option("--limit", default=50, show_default=True, help="At most N questions; 0 for all.")
 @click.option("--by", "order", type=click.Choice(["newest", "count"]), default="newest",
@@ -530,7 +575,7 @@ def kb_gaps(days: int | None, limit: int, order: str, as_json: bool) -> None:
                    f"{gap.text}")
 
 
-@kb.command("crosscheck")
+@kb.command("crosscheck", short_help="Which entries lose their own questions to others.")
 @click.option("--below", default=75.0, show_default=True, metavar="PCT",
               help="List the entries whose own questions are answered right less often.")
 @click.option("--json", "as_json", is_flag=True, help="Print every entry's figures as JSON.")
@@ -572,7 +617,7 @@ def kb_crosscheck(below: float, as_json: bool) -> None:
                    + (f" ({instead})" if instead else ""))
 
 
-@main.command("eval")
+@main.command("eval", short_help="Accuracy on a labelled JSONL file of questions.")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--misses", is_flag=True, help="List every question not answered right.")
@@ -618,14 +663,14 @@ def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
                            f"{list(row.topics)} got={got}: {row.q}", err=True)
 
 
-@main.command()
+@main.command(short_help="Speed, accuracy and memory next to difflib, rapidfuzz, BM25.")
 @click.option("--quick", is_flag=True,
               help="Small sizes, one run each: checks the bench works; figures not worth quoting.")
 @click.option("--sizes", help="Synthetic knowledge-base sizes in variants, e.g. 1000,10000,100000.")
 @click.option("--sections", help="Comma-separated subset of: engine, scaling, e2e, cold.")
 @click.option("--runs", type=click.IntRange(1), help="Repeats per engine measurement.")
 @click.option("--rate", type=click.FloatRange(0), help="Questions/s offered in the paced "
-              "end-to-end run (default 300, issue 7's target; 0 skips it).")
+              "end-to-end run (default 300, the target in docs/performance.md; 0 skips it).")
 @click.option("--questions", "questions_path",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Labelled JSONL to ask (default tests/data/dev_questions.jsonl).")
@@ -637,7 +682,10 @@ def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
 def bench(quick: bool, sizes: str | None, sections: str | None, runs: int | None,
           rate: float | None, questions_path: Path | None, markdown: bool,
           json_path: Path | None, profile_dir: Path | None) -> None:
-    """Speed, accuracy and memory next to difflib, rapidfuzz and BM25 (design.md §7).
+    """Speed, accuracy and memory next to difflib, rapidfuzz and BM25.
+
+    The sections and the figures from one machine: docs/performance.md. The
+    end-to-end section (e2e) needs the source tree (tests/fakeapi/).
 
     \b
     Examples:

@@ -10,6 +10,11 @@ from collections.abc import Callable, Iterable
 from html.parser import HTMLParser
 
 from bot.conversation import HTML, NOTE, TITLE, Button, Conversation, Outcome, Reply, Sender
+from bot.i18n import _, gettext
+
+#: Typed in the terminal to leave the chat. The terminal's own word, not a bot command: in
+#: Telegram a chat is left by closing it, so the conversation core never sees it.
+QUIT = "/quit"
 
 
 class _PlainText(HTMLParser):
@@ -78,20 +83,23 @@ def run_chat(
     """Read messages, write replies.
 
     A bare number presses that button of the last reply; "/name args" is a command, as in
-    Telegram; anything else is a question.
+    Telegram; /quit ends the chat; anything else is a question.
     """
     buttons: list[Button] = []
     if sender.lang_hint:
         conversation.choose_language(sender, sender.lang_hint)
     write(_render_outcome(conversation.start(sender), buttons))
+    write(gettext(sender.lang_hint or "en", _("(Type /quit to leave.)")) + "\n")
     for raw in lines:
         message = raw.strip()
         if not message:
             continue
+        if message.lower() == QUIT:
+            return
         if message.isdigit() and 1 <= int(message) <= len(buttons):
             outcome = conversation.action(sender, buttons[int(message) - 1].action or "")
         elif message.startswith("/") and len(message) > 1:
-            name, _, args = message[1:].partition(" ")
+            name, _sep, args = message[1:].partition(" ")
             outcome = conversation.command(sender, name.lower(), args)
         else:
             outcome = conversation.text(sender, message)

@@ -1,15 +1,23 @@
-"""Shared fixtures: a small knowledge folder written per test, and stores built from it."""
+"""Shared fixtures: a small knowledge folder written per test, stores built from it, and the
+fake Telegram Bot API server (tests/fakeapi).
+
+Why the fake lives here and not in the package: it is test machinery and must not ship in
+every production install; tests reach it through the fixtures below.
+"""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.assistant import Assistant
 from bot.config import Settings, bundled_path
 from bot.store.db import open_db
+from tests.fakeapi import FakeBotApi
 
 CATEGORIES = """\
 visitors: {en: Visiting Cambodia, km: ការមកលេងកម្ពុជា}
@@ -134,6 +142,27 @@ def bundled_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 def db(tmp_path: Path):
     """An empty, migrated store."""
     return open_db(tmp_path / "store.db")
+
+
+FAKE_TOKEN = "123456:TEST-token_for_the_fake"
+
+
+@pytest.fixture
+def fake_bot_api() -> Callable[..., FakeBotApi]:
+    """Make a fake Bot API server: ``async with fake_bot_api(token, **options) as api``.
+
+    A factory rather than a started server, because tests pick the token and the options
+    (faults, privacy mode, webhook timing) and some start it late, on a chosen port.
+    """
+    return FakeBotApi
+
+
+@pytest_asyncio.fixture
+async def fake_api() -> AsyncIterator[FakeBotApi]:
+    """A started fake Bot API server with the default options and ``FAKE_TOKEN``."""
+    async with FakeBotApi(FAKE_TOKEN, query_ttl=5.0) as server:
+        yield server
+    assert server.internal_errors == []  # a crash inside the fake is a bug in the fake
 
 
 def dedent(text: str) -> str:

@@ -121,3 +121,119 @@ def test_chat_reads_lines_and_numbers_press_buttons(run):
     out = run("chat", "--lang", "en", input="visa\n1\n").stdout
     assert "Did you mean:" in out or "==" in out
     assert out.count("==") >= 2  # the pressed choice shows an entry
+
+
+def test_chat_greeting_says_how_to_leave_in_the_chosen_language(run):
+    assert "(Type /quit to leave.)" in run("chat", "--lang", "en", input="").stdout
+    assert "(សូមវាយ /quit ដើម្បីចាកចេញ។)" in run("chat", "--lang", "km", input="").stdout
+
+
+def test_chat_quit_ends_the_chat_before_the_next_question(run):
+    result = run("chat", "--lang", "en", input="/quit\nevisa fee\n")
+    assert result.exit_code == 0
+    assert "How much the e-Visa costs" not in result.stdout
+
+
+def test_chat_from_a_pipe_echoes_each_question_before_its_reply(run):
+    out = run("chat", "--lang", "en", input="evisa fee\n\n").stdout
+    echoed = out.index("> evisa fee\n")
+    assert out.index("== How much the e-Visa costs ==") > echoed
+    assert out.count("> ") == 1  # an empty line is not a question
+
+
+def _chat_in_a_terminal(settings, keys: bytes) -> tuple[int, str]:
+    """Run `govbot chat` on a pseudo-terminal, type `keys` after the greeting; (exit, output)."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GOVBOT_DB": str(settings.db_path),
+           "GOVBOT_KNOWLEDGE": str(settings.knowledge_dir)}
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "chat", "--lang", "en"], env=env,
+                            stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    output = b""
+
+    def read_until(marker: bytes) -> None:
+        nonlocal output
+        while marker not in output:
+            ready, _, _ = select.select([master], [], [], 60)
+            assert ready, f"no {marker!r} from govbot chat; got {output!r}"
+            try:
+                output += os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                return
+
+    try:
+        read_until(b"> ")  # the prompt after the greeting
+        if keys == b"\x03":
+            proc.send_signal(__import__("signal").SIGINT)  # what the terminal does on Ctrl-C
+        else:
+            os.write(master, keys)
+        code = proc.wait(60)
+        read_until(b"\0")  # drain what is left
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    return code, output.decode("utf-8", "replace")
+
+
+def test_chat_ctrl_d_leaves_cleanly(settings):
+    code, output = _chat_in_a_terminal(settings, b"\x04")
+    assert code == 0
+    assert "Traceback" not in output and "Aborted" not in output
+
+
+def test_chat_ctrl_c_leaves_cleanly(settings):
+    code, output = _chat_in_a_terminal(settings, b"\x03")
+    assert code == 0
+    assert "Traceback" not in output and "Aborted" not in output
+
+
+def test_version_prints_the_installed_version(run):
+    from importlib.metadata import version
+
+    assert run("--version").stdout == f"govbot, version {version('govbot')}\n"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["kb", "--help"]])
+def test_help_lists_every_command_without_cutting_descriptions_short(run, args):
+    out = run(*args).stdout
+    commands = out.split("Commands:")[1]
+    assert "..." not in commands
+    assert "crosscheck" in commands if args[0] == "kb" else "bench" in commands
+
+
+def test_kb_help_shows_examples_of_each_command(run):
+    out = run("kb", "--help").stdout
+    for command in ("validate", "import", "export", "history", "rollback", "stale", "gaps",
+                    "crosscheck"):
+        assert f"govbot kb {command}" in out
+
+
+def test_ask_json_suggestions_are_best_first_and_never_scored_zero(run, knowledge):
+    path = knowledge / "visitors" / "evisa-fees.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("related: [evisa-apply]",
+                                 "related: [id-card-apply, evisa-apply]"), encoding="utf-8")
+    fee = json.loads(run("ask", "evisa fee", "--json").stdout)
+    assert fee["entry"]["id"] == "evisa-fees"
+    assert [s["id"] for s in fee["suggestions"]] == ["evisa-apply"]  # the id card: no match
+
+
+def test_ask_json_lists_suggestions_best_first(assistant):
+    from dataclasses import replace
+
+    from bot.assistant import Suggestion
+
+    answer = assistant.ask("evisa fee")
+    entries = assistant.snapshot.entries
+    answer = replace(answer, suggestions=(Suggestion(entries["id-card-apply"], 20.0),
+                                          Suggestion(entries["evisa-apply"], 60.0)))
+    shown = answer.to_json()["suggestions"]
+    assert [(s["id"], s["score"]) for s in shown] == [("evisa-apply", 0.6),
+                                                      ("id-card-apply", 0.2)]

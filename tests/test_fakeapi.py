@@ -1,4 +1,4 @@
-"""Tests of the fake Bot API server itself (bot/fakeapi).
+"""Tests of the fake Bot API server itself (tests/fakeapi).
 
 Why: every end-to-end test of the bot trusts this fake. If the fake accepted something Telegram
 refuses, those tests would pass while production fails; so here a real python-telegram-bot
@@ -51,8 +51,8 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.fakeapi import FakeBotApi, parse_html
-from bot.fakeapi.html_entities import EntityParseError, check_url
+from tests.fakeapi import FakeBotApi, parse_html
+from tests.fakeapi.html_entities import EntityParseError, check_url
 
 TOKEN = "123456:TEST-token_for_the_fake"
 PNG = base64.b64decode(
@@ -60,11 +60,9 @@ PNG = base64.b64decode(
 )
 
 
-@pytest_asyncio.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi(TOKEN, query_ttl=5.0) as server:
-        yield server
-    assert server.internal_errors == []  # a crash inside the fake is a bug in the fake
+@pytest.fixture
+def api(fake_api: FakeBotApi) -> FakeBotApi:
+    return fake_api
 
 
 @pytest_asyncio.fixture
@@ -846,7 +844,7 @@ def test_html_parser_leniency_and_links() -> None:
 
 def test_standalone_server_prints_its_root() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.fakeapi", "--port", "0", "--token", TOKEN],
+        [sys.executable, "-m", "tests.fakeapi", "--port", "0", "--token", TOKEN],
         cwd=Path(__file__).resolve().parents[1],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -83,6 +83,37 @@ def test_yaml_syntax_error_names_the_line(knowledge):
     assert problem.path == path and problem.line >= 2 and "YAML syntax" in problem.message
 
 
+def test_unclosed_list_is_reported_on_its_own_line_with_a_plain_hint(knowledge):
+    path = knowledge / "visitors" / "evisa-apply.yaml"
+    _edit(path, "related: [evisa-fees]", "related: [evisa-fees")
+    [problem] = load_knowledge(knowledge).errors  # evisa-fees's related is not reported too
+    assert (problem.path, problem.line) == (path, _line_of(path, "related:"))
+    assert problem.message == "YAML syntax: a list opened with [ on this line is not closed with ]"
+
+
+def test_unclosed_quote_is_reported_where_the_quote_opens(knowledge):
+    path = knowledge / "visitors" / "evisa-fees.yaml"
+    _edit(path, "topic: evisa", 'topic: "evisa')
+    [problem] = load_knowledge(knowledge).errors
+    assert problem.line == _line_of(path, "topic:")
+    assert "a quote opened on this line is not closed" in problem.message
+
+
+def test_a_colon_inside_a_value_gets_a_hint_to_quote_it(knowledge):
+    path = knowledge / "visitors" / "evisa-fees.yaml"
+    _edit(path, "category: visitors", "category: visitors: tourists")
+    [problem] = load_knowledge(knowledge).errors
+    assert problem.line == _line_of(path, "category:")
+    assert "put text that contains ': ' in quotes" in problem.message
+
+
+def test_a_day_first_date_in_yaml_says_what_was_given(knowledge):
+    path = knowledge / "visitors" / "evisa-fees.yaml"
+    _edit(path, "reviewed: 2026-11-20", "reviewed: 25/11/2026")
+    [problem] = load_knowledge(knowledge).errors
+    assert problem.message == "date must be YYYY-MM-DD (got 25/11/2026)"
+
+
 def test_import_with_one_bad_file_changes_nothing(db, knowledge):
     assert import_knowledge(db, knowledge, "tester").summary is not None
     before = [entry_to_dict(e) for e in read_entries(db)]

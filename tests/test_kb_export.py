@@ -260,6 +260,16 @@ def test_a_bad_csv_changes_nothing_and_names_line_row_and_column(db, knowledge, 
     assert "also a question of evisa-apply (row 2)" in message
 
 
+def test_a_day_first_csv_date_is_named_with_the_value_given(db, knowledge, tmp_path):
+    import_knowledge(db, knowledge, "cli")
+    rows = _csv_rows(db)
+    rows[2]["reviewed"] = "25/11/2026"
+    path = tmp_path / "kb.csv"
+    _write_rows(path, rows)
+    [problem] = import_knowledge(db, path, "cli").validated.errors
+    assert problem.message == "date must be YYYY-MM-DD (got 25/11/2026)"
+
+
 def test_csv_unknown_column_and_bad_category_are_reported(db, knowledge, tmp_path):
     import_knowledge(db, knowledge, "cli")
     rows = _csv_rows(db)

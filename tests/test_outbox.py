@@ -141,7 +141,7 @@ def test_dates_are_validated(knowledge):
     problems = {(p.path.stem, p.field): p.message for p in validate(read_folder(knowledge)).errors}
     assert problems[("evisa-fees", "deadline")] == "2027-03-01 is before the opening date " \
                                                    "2027-03-10"
-    assert problems[("evisa-apply", "opens")] == "must be a date as YYYY-MM-DD, or left out"
+    assert problems[("evisa-apply", "opens")] == "date must be YYYY-MM-DD, or left out (got soon)"
 
 
 class StubBot:

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from bot.assistant import Assistant
 from bot.conversation import TEXT, Block, Conversation, Reply, Sender
-from bot.fakeapi import parse_html, utf16_len
 from bot.store.people import People
 from bot.telegram.render import MAX_MESSAGE, to_messages
+from tests.fakeapi import parse_html, utf16_len
 
 NASTY = st.sampled_from([
     "\u202e", "\u202d", "\u200f", "\u200b", "\ufeff", "\u0000", "\u001b[31m", "\u0301" * 50,

@@ -21,8 +21,8 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.conversation import Conversation, Sender
-from bot.fakeapi import FakeBotApi
 from bot.store.people import People
+from tests.fakeapi import FakeBotApi
 from tests.test_telegram_e2e import TOKEN, running_bot
 
 FLOOD = 150
@@ -127,8 +127,9 @@ def _start_bot(env: dict[str, str]) -> subprocess.Popen:
 
 
 @pytest.mark.asyncio
-async def test_sigkill_mid_load_then_restart_answers_every_message(settings, tmp_path):
-    async with FakeBotApi(TOKEN) as api:
+async def test_sigkill_mid_load_then_restart_answers_every_message(settings, tmp_path,
+                                                                   fake_bot_api):
+    async with fake_bot_api(TOKEN) as api:
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.root,
                "GOVBOT_DB": str(tmp_path / "bot.db"),
                "GOVBOT_KNOWLEDGE": str(settings.knowledge_dir), "GOVBOT_SECRET": "s"}
@@ -242,7 +243,8 @@ def test_retention_purges_old_questions(talk):
 
 
 @pytest.mark.asyncio
-async def test_the_bot_waits_for_an_unreachable_bot_api_instead_of_exiting(settings, tmp_path):
+async def test_the_bot_waits_for_an_unreachable_bot_api_instead_of_exiting(settings, tmp_path,
+                                                                           fake_bot_api):
     from tests.test_telegram_e2e import free_port
 
     port = free_port()
@@ -253,7 +255,7 @@ async def test_the_bot_waits_for_an_unreachable_bot_api_instead_of_exiting(setti
     try:
         await asyncio.sleep(2.0)  # the API is down: the bot must keep trying, not exit
         assert bot.poll() is None
-        api = FakeBotApi(TOKEN)
+        api = fake_bot_api(TOKEN)
         await api.start(port=port)
         try:
             user = await api.user(6000, "Late", language_code="en")

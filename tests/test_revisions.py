@@ -178,7 +178,8 @@ def test_cli_history_and_rollback(settings, monkeypatch, knowledge, fees_file):
     assert undo.exit_code == 0
     assert undo.stdout.startswith("evisa-fees restored: revision ")
     assert "US$3[5 → 0]" in undo.stdout
-    assert "next `govbot kb import` would bring it back" in undo.stderr
+    assert "hold another version of evisa-fees, and the next `govbot kb import` would bring " \
+           "it back" in undo.stderr
     data = json.loads(run("kb", "history", "evisa-fees", "--json").stdout)
     assert [r["action"] for r in data] == ["rollback", "changed", "added"]
     assert data[0]["changes"][0]["field"] == "en.answer"
@@ -187,6 +188,27 @@ def test_cli_history_and_rollback(settings, monkeypatch, knowledge, fees_file):
     missing = run("kb", "history", "no-such-entry")
     assert missing.exit_code == 1 and "no entry" in missing.stderr
     assert run("kb", "rollback").exit_code == 2
+
+
+def test_rollback_after_a_csv_import_says_the_files_already_hold_the_restored_entry(
+        settings, monkeypatch, knowledge, fees_file, tmp_path):
+    monkeypatch.setenv("GOVBOT_DB", str(settings.db_path))
+    monkeypatch.setenv("GOVBOT_KNOWLEDGE", str(knowledge))
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    run("kb", "import", "--editor", "sokha")
+    sheet = tmp_path / "review.csv"
+    run("kb", "export", "--format", "csv", "--out", str(sheet))
+    sheet.write_bytes(sheet.read_bytes().replace(b"US$30", b"US$35"))
+    assert run("kb", "import", str(sheet), "--editor", "dara").exit_code == 0
+
+    undo = run("kb", "rollback", "evisa-fees", "--editor", "sokha")
+    assert undo.exit_code == 0 and "US$3[5 → 0]" in undo.stdout
+    assert undo.stderr == f"the knowledge files in {knowledge} already hold evisa-fees as " \
+                          "restored\n"
 
 
 # --- content changes while the bot answers -------------------------------------------------

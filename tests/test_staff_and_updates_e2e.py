@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot.fakeapi import FakeBotApi
 from bot.store import outbox
 from bot.store.people import People
 from tests.conftest import write_entry
+from tests.fakeapi import FakeBotApi
 from tests.test_telegram_e2e import EDITOR_ID, KHMER, running_bot
 
 STAFF_CHAT = -100_900_800

@@ -13,7 +13,6 @@ import pytest
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.fakeapi import FakeBotApi
 from bot.telegram.app import (
     GUARD,
     _post_init,
@@ -22,6 +21,7 @@ from bot.telegram.app import (
     webhook_secret,
 )
 from bot.telegram.polling import polling
+from tests.fakeapi import FakeBotApi
 
 TOKEN = "123456:TEST-token-never-logged"
 EDITOR_ID = 777

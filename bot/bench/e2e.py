@@ -1,10 +1,11 @@
 """End to end: simulated users → fake Bot API server → the real bot process → back, timed from
 the users' side.
 
-The fake server (bot.fakeapi, 127.0.0.1 only) and the users run in this process; the bot runs
-in its own (`python -m bot.bench.botproc`), polling as in production, so it has a core of its
-own as it would in production. Latency is from the moment a user's message enters the fake
-server's update queue to the moment the fake server accepts the bot's sendMessage to that chat.
+The fake server (tests/fakeapi in the source tree, 127.0.0.1 only) and the users run in this
+process; the bot runs in its own (`python -m bot.bench.botproc`), polling as in production, so
+it has a core of its own as it would in production. Latency is from the moment a user's message
+enters the fake server's update queue to the moment the fake server accepts the bot's
+sendMessage to that chat.
 Both processes' CPU use is recorded, so the table shows which side was saturated.
 
 Two ways to load the bot, because they answer different questions:
@@ -35,10 +36,14 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.bench.data import Question
+from bot.bench.fakeserver import load_fake_api
 from bot.bench.measure import Latency
-from bot.fakeapi import FakeBotApi, FakeUser, SentMessage
+
+if TYPE_CHECKING:  # the fake server is loaded from the source tree only when e2e runs
+    from tests.fakeapi import FakeBotApi, FakeUser, SentMessage
 
 TOKEN = "424242:bench-token-not-a-secret"
 REPLY_TIMEOUT = 30.0
@@ -46,7 +51,7 @@ READY_TIMEOUT = 90.0
 FIRST_USER_ID = 8_000_000
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
-Person = tuple[FakeUser, list[str]]
+Person = tuple["FakeUser", list[str]]
 
 
 @dataclass(frozen=True)
@@ -265,12 +270,13 @@ async def run_e2e(
     `users` conversations in flight: closed loop, or paced at `rate` questions a second.
     `profile` (a file) records a py-spy profile of the bot during the timed rounds; `command`
     replaces the bot process's command line (to measure a variant of the bot)."""
+    fake = load_fake_api()  # first: without a source tree, say so before any work
     texts = [q.q for q in questions]
     workdir.mkdir(parents=True, exist_ok=True)
     # A fresh store per bot: the fake server numbers updates from the same id each time, and
     # the bot's journal would rightly skip updates a previous bot already answered.
     db_path = Path(tempfile.mkdtemp(prefix="e2e-", dir=workdir)) / "govbot.db"
-    async with FakeBotApi(TOKEN) as api:
+    async with fake.FakeBotApi(TOKEN) as api:
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.root,
                "GOVBOT_DB": str(db_path), "GOVBOT_SECRET": "bench-secret"}
         if command is None:

@@ -49,6 +49,47 @@ def _record_lines(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
             _record_lines(item, child, lines)
 
 
+#: Where PyYAML says it was (its ``context``) → what the editor did wrong, said plainly. For
+#: these the error is on the line where the construct *began* (PyYAML's ``context_mark``): the
+#: parser only notices an unclosed ``[`` or quote lines later, which sent editors to the wrong
+#: line.
+_OPENED_HERE = {
+    "while parsing a flow sequence": "a list opened with [ on this line is not closed with ]",
+    "while parsing a flow mapping": "a {…} opened on this line is not closed with }",
+    "while scanning a quoted scalar": (
+        "a quote opened on this line is not closed; end the text with the same quote mark"
+    ),
+    "while scanning a simple key": (
+        "this line has no ':'; write it as 'name: value', or as '- item' in a list"
+    ),
+}
+
+
+def describe_syntax_error(exc: yaml.YAMLError) -> tuple[int, str]:
+    """The line to fix and a plain description of a YAML syntax error.
+
+    Why not PyYAML's own message: it names parser states ("expected <block end>") and points
+    at where parsing failed, which for an unclosed bracket or quote is lines below the mistake.
+    """
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None) or ""
+    line = problem_mark.line + 1 if problem_mark else 1
+    if context in _OPENED_HERE and context_mark is not None:
+        return context_mark.line + 1, _OPENED_HERE[context]
+    if problem.startswith("mapping values are not allowed"):
+        return line, (
+            "a ':' where a value was expected: put text that contains ': ' in quotes, or "
+            "indent this line like the names above it"
+        )
+    if "'\\t'" in problem:  # PyYAML spells the tab as a backslash and a t
+        return line, "a tab in the indentation; indent with spaces only"
+    if problem.startswith("expected <block end>"):
+        return line, "this line is not indented like the lines above it"
+    return line, problem
+
+
 def read_yaml(path: Path) -> SourceFile:
     """Parse one file; a syntax error is kept on the result rather than raised."""
     try:
@@ -58,11 +99,8 @@ def read_yaml(path: Path) -> SourceFile:
     except UnicodeDecodeError:
         return SourceFile(path, None, error="the file is not UTF-8 text", error_line=1)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        return SourceFile(
-            path, None, error=f"YAML syntax: {problem}", error_line=(mark.line + 1) if mark else 1
-        )
+        line, message = describe_syntax_error(exc)
+        return SourceFile(path, None, error=f"YAML syntax: {message}", error_line=line)
     lines: dict[str, int] = {}
     if node is not None:
         _record_lines(node, "", lines)

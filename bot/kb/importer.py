@@ -58,6 +58,25 @@ def _curated_only(entry: Entry) -> Entry:
     })
 
 
+def files_hold(path: Path, entry_id: str, entry: Entry | None) -> bool | None:
+    """Whether the knowledge files at `path` hold `entry` as it is (None: an absent entry).
+
+    Why: after a rollback the editor must know whether the next import would undo it. That
+    depends on what the files hold, not on how the last change came in (a CSV import leaves
+    the folder at the older version). None when the files cannot be read to tell.
+    """
+    try:
+        validated = load_knowledge(path)
+    except FileNotFoundError:
+        return None
+    if validated.errors:
+        return None
+    found = next((e for e in validated.entries if e.id == entry_id), None)
+    if found is None or entry is None:
+        return found is None and entry is None
+    return _curated_only(found) == _curated_only(entry)
+
+
 def import_knowledge(
     db: sqlite_utils.Database, path: Path, editor: str, *, keep_editor_questions: bool = True,
     notify: bool = True,

@@ -153,8 +153,10 @@ class _EntryChecker:
 
     def _check_dates(self, data: dict) -> None:
         reviewed = data.get("reviewed")
-        if not isinstance(reviewed, date):
+        if reviewed is None or reviewed == "":
             self.add("reviewed", "required: the date you last checked the facts, as YYYY-MM-DD")
+        elif not isinstance(reviewed, date):
+            self.add("reviewed", f"date must be YYYY-MM-DD (got {reviewed})")
         elif reviewed > self.today:
             self.add("reviewed", f"{reviewed} is in the future")
         elif reviewed + REVIEW_EVERY < self.today:
@@ -163,7 +165,7 @@ class _EntryChecker:
         for name in ("expires", "opens", "deadline"):
             value = data.get(name)
             if value is not None and not isinstance(value, date):
-                self.add(name, "must be a date as YYYY-MM-DD, or left out")
+                self.add(name, f"date must be YYYY-MM-DD, or left out (got {value})")
         opens, deadline = data.get("opens"), data.get("deadline")
         if isinstance(opens, date) and isinstance(deadline, date) and deadline < opens:
             self.add("deadline", f"{deadline} is before the opening date {opens}")
@@ -308,14 +310,20 @@ def validate(files: KnowledgeFiles, today: date | None = None) -> Validated:
     by_id: dict[str, Path] = {}
     question_owner: dict[str, tuple[str, Path]] = {}
     sources: dict[str, SourceFile] = {}
+    # Entries already reported as broken: a `related` naming one of them is not a problem of its
+    # own, and listing it would bury the one error that needs fixing under its consequences.
+    broken: set[str] = set()
     for source in files.entries:
         if source.error:
             result.problems.append(Problem(source.path, source.error_line, "", source.error))
+            broken.add(source.path.stem)
             continue
         checker = _EntryChecker(source, result.categories, today)
         entry = checker.check()
         result.problems.extend(checker.problems)
         if entry is None:
+            data = source.data if isinstance(source.data, dict) else {}
+            broken.update({source.path.stem, str(data.get("id", ""))})
             continue
         if entry.id in by_id:
             result.problems.append(Problem(source.path, source.line("id"), "id",
@@ -338,7 +346,7 @@ def validate(files: KnowledgeFiles, today: date | None = None) -> Validated:
     for entry in result.entries:
         source = sources[entry.id]
         for i, rel in enumerate(entry.related):
-            if rel not in by_id or rel == entry.id:
+            if (rel not in by_id and rel not in broken) or rel == entry.id:
                 result.problems.append(Problem(
                     source.path, source.line(f"related.{i}"), f"related.{i}",
                     f'"{rel}" is not the id of another entry',

@@ -1,9 +1,9 @@
 """A strict fake Telegram Bot API server for govbot's end-to-end tests and benchmarks.
 
-Why it exists: see :mod:`bot.fakeapi.server`. Start it with ``async with FakeBotApi(token)``
+Why it exists: see :mod:`tests.fakeapi.server`. Start it with ``async with FakeBotApi(token)``
 and point python-telegram-bot at ``base_url=f"{api.root}/bot"`` (or ``TELEGRAM_API_URL`` at
 ``api.root``); drive users with ``api.user(...)``/``api.send_text(...)`` and inspect
-``api.sent``. Standalone: ``python -m bot.fakeapi --port 8081 --token 123:ABC``.
+``api.sent``. Standalone: ``python -m tests.fakeapi --port 8081 --token 123:ABC``.
 """
 
 from .faults import FAULT_KINDS, FaultInjector, FaultRule, RateLimiter

@@ -1,9 +1,9 @@
-"""Run the fake Bot API server on its own: ``python -m bot.fakeapi --port 8081 --token 123:ABC``.
+"""Run the fake Bot API server on its own: ``python -m tests.fakeapi --port 8081 --token 123:ABC``.
 
 Why: to try the bot by hand or benchmark it from another process without Telegram. The root URL
 is printed on the first line of stdout (point ``TELEGRAM_API_URL`` at it); simulated users are
 driven through the small JSON control API under ``<root>/_fake/`` (see
-:meth:`bot.fakeapi.server.FakeBotApi._control`), e.g.::
+:meth:`tests.fakeapi.server.FakeBotApi._control`), e.g.::
 
     curl -s <root>/_fake/user -d '{"id": 1001, "first_name": "Dara"}'
     curl -s <root>/_fake/send_text -d '{"user_id": 1001, "text": "/start"}'
@@ -18,12 +18,13 @@ import contextlib
 import signal
 import sys
 
-from .server import LOOPBACK_HOSTS, FakeBotApi
+from .server import FakeBotApi
+from .state import LOOPBACK_HOSTS
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.fakeapi", description="Strict fake Telegram Bot API server."
+        prog="python -m tests.fakeapi", description="Strict fake Telegram Bot API server."
     )
     parser.add_argument("--host", default="127.0.0.1", choices=sorted(LOOPBACK_HOSTS))
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
