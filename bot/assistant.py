@@ -89,7 +89,7 @@ class Answer:
                 "title": text.title,
                 "answer": text.answer,
                 "official_url": self.entry.official_url or "",
-                "sources": list(self.entry.sources),
+                "sources": [source.url for source in self.entry.sources],  # contract: URLs
                 "reviewed": self.entry.reviewed.isoformat() if self.entry.reviewed else "",
             }
         return {

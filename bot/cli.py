@@ -279,9 +279,10 @@ def kb_validate(path: Path | None) -> None:
     Example:
       govbot kb validate knowledge/
     """
-    path = path or _settings().knowledge_dir
+    knowledge_dir = _settings().knowledge_dir
+    path = path or knowledge_dir
     try:
-        result = load_knowledge(path)
+        result = load_knowledge(path, domains_from=knowledge_dir)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
     if result.errors:
@@ -324,7 +325,7 @@ def kb_import(path: Path | None, editor: str, remove_editor_questions: bool,
     try:
         result = import_knowledge(db, path, editor,
                                   keep_editor_questions=not remove_editor_questions,
-                                  notify=not no_notify)
+                                  notify=not no_notify, domains_from=settings.knowledge_dir)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
     if result.summary is None:

@@ -20,7 +20,7 @@ from bot.engine.decide import SUGGEST
 from bot.engine.normalize import detect_language
 from bot.handover import END, SEND_LAST, Handover
 from bot.i18n import LANGUAGE_NAMES, _, format_day, gettext
-from bot.model import Entry
+from bot.model import Entry, best_sources
 from bot.officehours import OfficeHours
 from bot.replies import (
     HTML,
@@ -402,7 +402,8 @@ class Conversation:
         blocks = [Block(TITLE, text.title), Block(HTML, text.answer.strip())]
         small_print = []
         if entry.sources:
-            small_print.append(gettext(lang, _("Source: {url}"), url=entry.sources[0]))
+            small_print.append(
+                gettext(lang, _("Source: {url}"), url=best_sources(entry.sources)[0].url))
         if entry.reviewed:
             small_print.append(
                 gettext(lang, _("Checked on {date}"), date=format_day(entry.reviewed, lang))

@@ -22,7 +22,7 @@ from bot.config import bundled_path
 from bot.kb.csvfile import BOM, COLUMNS, entries_csv, load_csv, write_csv
 from bot.kb.export import entry_yaml, folder_files, write_folder
 from bot.kb.importer import import_knowledge, load_knowledge
-from bot.model import Entry, EntryText, Question, entry_from_dict, entry_to_dict
+from bot.model import Entry, EntryText, Question, Source, entry_from_dict, entry_to_dict
 from bot.store.db import open_db
 from bot.store.knowledge import apply_changes, knowledge_version, read_entries
 
@@ -142,9 +142,18 @@ def _entry(title: str, answer: str, questions: tuple[str, ...]) -> Entry:
         id="x", topic="evisa", category="visitors",
         texts={"en": EntryText(title, answer, tuple(Question(q) for q in questions)),
                "km": EntryText("ចំណងជើង", answer, (Question(title),))},
-        sources=("https://www.evisa.gov.kh/a?b=c#d",), reviewed=date(2026, 1, 2),
+        sources=SOURCES, reviewed=date(2026, 1, 2), only_when=("korea", "កូរ៉េ"),
         official_url="https://www.evisa.gov.kh/", related=("y",), audience=("visitor",),
     )
+
+
+SOURCES = (
+    Source("https://www.evisa.gov.kh/a?b=c#d", "official"),
+    Source("https://www.phnompenhpost.com/national/e-visa", "press",
+           'Phnom Penh Post: "national" #1', date(2024, 12, 28)),
+    Source("https://example.org/x", "other", None, date(2023, 1, 5)),
+    Source("https://example.org/y", "other", "ក្រសួងការបរទេស"),
+)
 
 
 @pytest.mark.parametrize("answer", ANSWERS)

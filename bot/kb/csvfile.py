@@ -2,7 +2,8 @@
 
 Reviewers who do not edit YAML read and correct answers in Excel or LibreOffice. The file is
 UTF-8 with a byte-order mark, because without it Excel shows Khmer as mojibake. Lists (questions,
-sources) are one item per line inside a cell. The CSV comes back through the same validation as
+sources) are one item per line inside a cell; a source is `url | standing | publisher | date`,
+the last two only when known. The CSV comes back through the same validation as
 the YAML files: each row is turned into the data an entry file would hold and checked by
 `bot.kb.validate`, and every problem is reported against the CSV's line, row and column.
 
@@ -23,15 +24,16 @@ from pathlib import Path
 
 from bot.kb.files import KnowledgeFiles, SourceFile
 from bot.kb.validate import ID_RE, Problem, Validated, validate
-from bot.model import LANGS, Entry, EntryText, Question
+from bot.model import LANGS, Entry, EntryText, Question, Source
 
 BOM = "\ufeff"
 COLUMNS: tuple[str, ...] = (
     "id", "category", "topic", "status", "reviewed", "expires",
     "en_title", "km_title", "en_answer", "km_answer",
     "en_questions", "km_questions", "en_editor_questions", "km_editor_questions",
-    "official_url", "sources", "audience", "related", "opens", "deadline",
+    "official_url", "sources", "audience", "related", "opens", "deadline", "only_when",
 )
+SOURCE_SEPARATOR = " | "
 REQUIRED_COLUMNS = frozenset({"id", "category", "topic"})
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -42,6 +44,19 @@ class CsvExportError(ValueError):
 
 def _lines(values: Iterable[str]) -> str:
     return "\n".join(values)
+
+
+def source_cell_line(source: Source) -> str:
+    """One source as a line of the sources cell: `url | standing | publisher | date`."""
+    for text in (source.url, source.publisher or ""):
+        if "|" in text or "\n" in text or "\r" in text:
+            raise CsvExportError(f"source {text!r} cannot be one part of a CSV sources line")
+    parts = [source.url, source.standing]
+    if source.publisher is not None or source.date is not None:
+        parts.append(source.publisher or "")
+    if source.date is not None:
+        parts.append(source.date.isoformat())
+    return SOURCE_SEPARATOR.join(parts)
 
 
 def entry_row(entry: Entry) -> dict[str, str]:
@@ -56,9 +71,10 @@ def entry_row(entry: Entry) -> dict[str, str]:
         "opens": entry.opens.isoformat() if entry.opens else "",
         "deadline": entry.deadline.isoformat() if entry.deadline else "",
         "official_url": entry.official_url or "",
-        "sources": _lines(entry.sources),
+        "sources": _lines(source_cell_line(s) for s in entry.sources),
         "audience": ", ".join(entry.audience),
         "related": ", ".join(entry.related),
+        "only_when": ", ".join(entry.only_when),
     }
     for lang in LANGS:
         text = entry.texts.get(lang)
@@ -120,6 +136,20 @@ def _date(value: str) -> date | str | None:
         return value  # validation says "as YYYY-MM-DD"; day-first dates are ambiguous
 
 
+def _source_data(line: str) -> object:
+    """A line of the sources cell as an entry file would hold it: a plain URL or a mapping."""
+    parts = [part.strip() for part in line.split("|", 3)]
+    if len(parts) == 1:
+        return parts[0]
+    data: dict[str, object] = {"url": parts[0]}
+    for name, value in zip(("standing", "publisher"), parts[1:3], strict=False):
+        if value:
+            data[name] = value
+    if len(parts) == 4 and parts[3]:
+        data["date"] = _date(parts[3])
+    return data
+
+
 def _row_data(row: dict[str, str]) -> tuple[dict[str, object], dict[str, int]]:
     """The data an entry file would hold, and how many curated questions each language has."""
     get = {key: _cell(row.get(key) or "") for key in COLUMNS}
@@ -129,7 +159,7 @@ def _row_data(row: dict[str, str]) -> tuple[dict[str, object], dict[str, int]]:
         "category": get["category"].strip(),
         "audience": [a.strip() for a in _items(get["audience"], "\n,")],
         "official_url": get["official_url"].strip() or None,
-        "sources": [s.strip() for s in _items(get["sources"])],
+        "sources": [_source_data(s) for s in _items(get["sources"])],
         "reviewed": _date(get["reviewed"]),
         "expires": _date(get["expires"]),
         "related": [r.strip() for r in _items(get["related"], "\n,")],
@@ -139,6 +169,8 @@ def _row_data(row: dict[str, str]) -> tuple[dict[str, object], dict[str, int]]:
     for name in ("opens", "deadline"):
         if get[name].strip():
             data[name] = _date(get[name])
+    if get["only_when"].strip():
+        data["only_when"] = [w.strip() for w in _items(get["only_when"], "\n,")]
     curated: dict[str, int] = {}
     for lang in LANGS:
         cells = [get[f"{lang}_{part}"] for part in
@@ -178,8 +210,9 @@ def _column(field: str, curated: Mapping[str, int]) -> str:
                 return f"column {lang}_questions, question {i + 1}"
             return f"column {lang}_editor_questions, question {i - n + 1}"
         return f"column {lang}_{parts[1]}"
-    if parts[0] in ("sources", "related", "audience") and len(parts) == 2:
-        return f"column {parts[0]}, item {int(parts[1]) + 1}"
+    if parts[0] in ("sources", "related", "audience", "only_when") and len(parts) >= 2:
+        part = f" ({parts[2]})" if len(parts) == 3 else ""
+        return f"column {parts[0]}, item {int(parts[1]) + 1}{part}"
     return f"column {parts[0]}" if parts[0] else ""
 
 
@@ -225,11 +258,15 @@ def read_csv_rows(
     return rows, problems
 
 
-def load_csv(path: Path, categories: Mapping[str, Mapping[str, str]] | None = None) -> Validated:
+def load_csv(
+    path: Path, categories: Mapping[str, Mapping[str, str]] | None = None,
+    domains: SourceFile | None = None,
+) -> Validated:
     """Read and validate a CSV export exactly as a knowledge folder would be validated.
 
     `categories` are the store's menu categories (the CSV does not carry them); when given, a
-    row's category must be one of them.
+    row's category must be one of them. `domains` is the knowledge folder's sources.yaml, which
+    gives plain-URL sources their standing and names the bad domains.
     """
     rows, problems = read_csv_rows(path)
     if problems and not rows:
@@ -258,7 +295,7 @@ def load_csv(path: Path, categories: Mapping[str, Mapping[str, str]] | None = No
         row_ids.add(entry_id)
         curated_by_id.setdefault(entry_id, curated)
     table = SourceFile(Path("categories (as stored)"), dict(categories)) if categories else None
-    validated = validate(KnowledgeFiles(path.parent, sources, None, table))
+    validated = validate(KnowledgeFiles(path.parent, sources, None, table, domains=domains))
     validated.categories = {}
     renames = sorted(where.items(), key=lambda kv: -len(kv[0]))
     for problem in validated.problems:

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
 import yaml
 
-from bot.kb.files import CATEGORIES_FILE, ENTRY_GLOB, SCOPE_FILE, SYNONYMS_FILE
-from bot.model import LANGS, Entry, entry_from_dict, entry_to_dict
+from bot.kb.files import CATEGORIES_FILE, ENTRY_GLOB, SCOPE_FILE, SYNONYMS_FILE, read_domains
+from bot.kb.sources import read_domain_lists
+from bot.model import LANGS, Entry, Source, entry_from_dict, entry_to_dict
 from bot.store.knowledge import read_categories, read_entries, read_scope, read_synonyms
 
 _LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")
@@ -94,6 +95,16 @@ def _text_block(entry: Entry, lang: str) -> list[str]:
     return lines
 
 
+def _source_lines(source: Source) -> list[str]:
+    """One source in the mapping form: url and standing, publisher and date when known."""
+    lines = [f"  - url: {scalar(source.url)}", f"    standing: {scalar(source.standing)}"]
+    if source.publisher is not None:
+        lines.append(f"    publisher: {scalar(source.publisher)}")
+    if source.date is not None:
+        lines.append(f"    date: {source.date.isoformat()}")
+    return lines
+
+
 def _files_form(entry: Entry) -> dict[str, object]:
     """What the YAML file holds: the entry without the questions editors added in Telegram."""
     data = entry_to_dict(entry)
@@ -116,11 +127,14 @@ def entry_yaml(entry: Entry) -> str:
         lines.append(f"status: {scalar(entry.status)}")
     lines += [
         f"audience: {_flow_list(entry.audience)}",
-        f"official_url: {scalar(entry.official_url)}",
     ]
+    if entry.only_when:
+        lines.append(f"only_when: {_flow_list(entry.only_when)}")
+    lines.append(f"official_url: {scalar(entry.official_url)}")
     if entry.sources:
         lines.append("sources:")
-        lines.extend(f"  - {scalar(src)}" for src in entry.sources)
+        for source in entry.sources:
+            lines.extend(_source_lines(source))
     else:
         lines.append("sources: []")
     lines += [
@@ -189,11 +203,11 @@ class _File:
     content: object  # what the file must parse to; None when only the exact text will do
 
 
-def _parsed_content(rel: str, text: str) -> object:
+def _parsed_content(rel: str, text: str, standing_of: Callable[[str], str]) -> object:
     data = yaml.safe_load(text)
     if rel in (SYNONYMS_FILE, CATEGORIES_FILE, SCOPE_FILE):
         return data or {}
-    return _files_form(entry_from_dict(data))
+    return _files_form(entry_from_dict(data, standing_of))
 
 
 def folder_files(
@@ -231,7 +245,9 @@ def _folder(
     return files
 
 
-def _already_right(path: Path, rel: str, wanted: _File) -> bool:
+def _already_right(
+    path: Path, rel: str, wanted: _File, standing_of: Callable[[str], str]
+) -> bool:
     """The file holds exactly this content already (its own layout and comments are kept)."""
     if not path.is_file():
         return False
@@ -241,7 +257,7 @@ def _already_right(path: Path, rel: str, wanted: _File) -> bool:
     if wanted.content is None:
         return False
     try:
-        return _parsed_content(rel, raw.decode("utf-8")) == wanted.content
+        return _parsed_content(rel, raw.decode("utf-8"), standing_of) == wanted.content
     except (yaml.YAMLError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError):
         return False
 
@@ -261,10 +277,11 @@ def write_folder(db: sqlite_utils.Database, out: Path, *, overwrite: bool = Fals
     if not overwrite and (existing or (out / SYNONYMS_FILE).exists()):
         raise ExportError(f"{out} already holds knowledge files; add --overwrite to replace them")
     files = _folder(read_entries(db), read_synonyms(db), read_categories(db), read_scope(db))
+    domains, _ = read_domain_lists(read_domains(out) if out.is_dir() else None)
     result = FolderExport()
     for rel, wanted in sorted(files.items()):
         path = out / rel
-        if _already_right(path, rel, wanted):
+        if _already_right(path, rel, wanted, domains.standing_of):
             result.unchanged.append(rel)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ ENTRY_GLOB = "*/*.yaml"
 SYNONYMS_FILE = "synonyms.yaml"
 SCOPE_FILE = "scope.yaml"
 CATEGORIES_FILE = "categories.yaml"
+SOURCES_FILE = "sources.yaml"  # domain lists: official, press, other, bad
 
 
 @dataclass
@@ -116,10 +117,17 @@ class KnowledgeFiles:
     synonyms: SourceFile | None
     categories: SourceFile | None
     scope: SourceFile | None = None
+    domains: SourceFile | None = None  # sources.yaml
+
+
+def read_domains(root: Path) -> SourceFile | None:
+    """The folder's sources.yaml (domain lists), parsed, or None when there is none."""
+    path = root / SOURCES_FILE
+    return read_yaml(path) if path.exists() else None
 
 
 def read_folder(root: Path) -> KnowledgeFiles:
-    """Read entry files (`<category>/<id>.yaml`), synonyms.yaml, categories.yaml, scope.yaml."""
+    """Read entry files (`<category>/<id>.yaml`), synonyms, categories, scope and sources.yaml."""
     entries = [read_yaml(p) for p in sorted(root.glob(ENTRY_GLOB))]
     synonyms = root / SYNONYMS_FILE
     categories = root / CATEGORIES_FILE
@@ -130,4 +138,5 @@ def read_folder(root: Path) -> KnowledgeFiles:
         read_yaml(synonyms) if synonyms.exists() else None,
         read_yaml(categories) if categories.exists() else None,
         read_yaml(scope) if scope.exists() else None,
+        read_domains(root),
     )

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.config import bundled_path
 from bot.kb.csvfile import load_csv
-from bot.kb.files import read_folder
+from bot.kb.files import read_domains, read_folder
 from bot.kb.validate import Validated, validate
 from bot.model import Entry, EntryText
 from bot.store.knowledge import ChangeSummary, apply_changes, read_categories
@@ -36,16 +37,19 @@ def is_csv(path: Path) -> bool:
 
 
 def load_knowledge(
-    path: Path, categories: Mapping[str, Mapping[str, str]] | None = None
+    path: Path, categories: Mapping[str, Mapping[str, str]] | None = None,
+    domains_from: Path | None = None,
 ) -> Validated:
     """Read and validate a knowledge folder (or CSV export) without touching any store.
 
-    `categories` matter only for a CSV, which does not carry them: the store's, when known.
+    `categories` and `domains_from` matter only for a CSV, which carries neither: the store's
+    categories when known, and the knowledge folder whose sources.yaml judges the sources
+    (the bundled one by default).
     """
     if is_csv(path):
         if not path.is_file():
             raise FileNotFoundError(f"CSV file not found: {path}")
-        return load_csv(path, categories)
+        return load_csv(path, categories, read_domains(domains_from or bundled_path("knowledge")))
     if not path.is_dir():
         raise FileNotFoundError(f"knowledge folder not found: {path}")
     return validate(read_folder(path))
@@ -79,17 +83,18 @@ def files_hold(path: Path, entry_id: str, entry: Entry | None) -> bool | None:
 
 def import_knowledge(
     db: sqlite_utils.Database, path: Path, editor: str, *, keep_editor_questions: bool = True,
-    notify: bool = True,
+    notify: bool = True, domains_from: Path | None = None,
 ) -> ImportResult:
     """Validate `path`; when it has no errors, make the store match it in one transaction.
 
     Questions editors attached in Telegram are kept (and counted in the summary) unless
     `keep_editor_questions` is False. A CSV leaves the store's synonyms and categories alone.
     With `notify`, subscribers of the topics of new or changed entries get one message each,
-    queued in the outbox in the same transaction (sent by the running bot).
+    queued in the outbox in the same transaction (sent by the running bot). `domains_from`:
+    see `load_knowledge`.
     """
     csv_source = is_csv(path)
-    validated = load_knowledge(path, read_categories(db) if csv_source else None)
+    validated = load_knowledge(path, read_categories(db) if csv_source else None, domains_from)
     if validated.errors:
         return ImportResult(validated, None)
     entries = validated.entries if keep_editor_questions else [

@@ -16,15 +16,17 @@ from bot.engine.normalize import normalize
 from bot.engine.scope import MARKER_LISTS, SCOPE_LISTS
 from bot.kb.files import KnowledgeFiles, SourceFile
 from bot.kb.html_check import check_telegram_html
-from bot.model import LANGS, TOPIC_SLUGS, Entry, entry_from_dict
+from bot.kb.sources import DomainLists, read_domain_lists
+from bot.model import LANGS, STANDINGS, TOPIC_SLUGS, Entry, entry_from_dict
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 AUDIENCES = frozenset({"citizen", "visitor", "business", "student", "official"})
 STATUSES = frozenset({"published", "draft"})
 ENTRY_FIELDS = frozenset(
     {"id", "topic", "category", "audience", "official_url", "sources", "reviewed", "expires",
-     "related", "status", "opens", "deadline", *LANGS}
+     "related", "status", "opens", "deadline", "only_when", *LANGS}
 )
+SOURCE_FIELDS = frozenset({"url", "standing", "publisher", "date"})
 TEXT_FIELDS = frozenset({"title", "answer", "questions"})
 MAX_ANSWER = 3500
 ADVISED_ANSWER = 1500
@@ -82,10 +84,13 @@ def is_valid_url(url: object) -> bool:
 class _EntryChecker:
     """Checks one entry file; collects problems against that file."""
 
-    def __init__(self, source: SourceFile, categories: dict, today: date) -> None:
+    def __init__(
+        self, source: SourceFile, categories: dict, today: date, domains: DomainLists
+    ) -> None:
         self.source = source
         self.categories = categories
         self.today = today
+        self.domains = domains
         self.problems: list[Problem] = []
 
     def add(self, field_path: str, message: str, level: str = "error") -> None:
@@ -108,7 +113,7 @@ class _EntryChecker:
         for lang in LANGS:
             self._check_text(data, lang, draft)
         try:
-            return entry_from_dict(data) if "id" in data else None
+            return entry_from_dict(data, self.domains.standing_of) if "id" in data else None
         except (TypeError, ValueError, KeyError, AttributeError):
             return None  # already reported field by field
 
@@ -140,16 +145,59 @@ class _EntryChecker:
         url = data.get("official_url")
         if url is not None and not is_valid_url(url):
             self.add("official_url", f'"{url}" is not a well-formed https:// address')
+        elif url is not None:
+            self._check_domain("official_url", url)
         sources = data.get("sources")
         if not isinstance(sources, list) or not sources:
             self.add("sources", "list at least one web address the facts come from")
         else:
             for i, src in enumerate(sources):
-                if not is_valid_url(src):
-                    self.add(f"sources.{i}", f'"{src}" is not a well-formed https:// address')
+                self._check_source(f"sources.{i}", src)
         related = data.get("related") or []
         if not isinstance(related, list):
             self.add("related", "must be a list of entry ids")
+        only_when = data.get("only_when")
+        if only_when is not None and (
+            not isinstance(only_when, list) or not only_when
+            or not all(isinstance(w, str) and w.strip() for w in only_when)
+        ):
+            self.add("only_when", "must be a list of words (e.g. [korea, seoul, កូរ៉េ]); "
+                     "the entry is answered only when a question has one of them")
+
+    def _check_domain(self, where: str, url: str) -> None:
+        bad = self.domains.bad_domain(url)
+        if bad is not None:
+            self.add(where, f'"{url}" is on {bad}, a site a government answer must never send '
+                     "a citizen to (knowledge/sources.yaml, list bad); cite the official page, "
+                     "or a news report of it")
+
+    def _check_source(self, where: str, src: object) -> None:
+        """A source is a plain https URL, or a mapping: url, standing, publisher, date."""
+        if not isinstance(src, dict):
+            if not is_valid_url(src):
+                self.add(where, f'"{src}" is not a well-formed https:// address')
+            else:
+                self._check_domain(where, str(src))
+            return
+        for key in src:
+            if key not in SOURCE_FIELDS:
+                self.add(f"{where}.{key}", f'unknown field "{key}"; a source has url, standing, '
+                         "publisher and date")
+        url = src.get("url")
+        if not is_valid_url(url):
+            self.add(f"{where}.url", f'required: a well-formed https:// address, not "{url}"'
+                     if url is not None else "required: the page's https:// address")
+        else:
+            self._check_domain(f"{where}.url", str(url))
+        standing = src.get("standing")
+        if standing is not None and standing not in STANDINGS:
+            self.add(f"{where}.standing", f'"{standing}" is not a standing; use one of: '
+                     + ", ".join(STANDINGS) + " (or leave it out to take it from sources.yaml)")
+        publisher = src.get("publisher")
+        if publisher is not None and (not isinstance(publisher, str) or not publisher.strip()):
+            self.add(f"{where}.publisher", "must be the publisher's name, or left out")
+        if src.get("date") is not None and not isinstance(src.get("date"), date):
+            self.add(f"{where}.date", "must be the page's date as YYYY-MM-DD, or left out")
 
     def _check_dates(self, data: dict) -> None:
         reviewed = data.get("reviewed")
@@ -298,9 +346,14 @@ def validate(files: KnowledgeFiles, today: date | None = None) -> Validated:
     """Check every file and every rule across files (unique ids and questions, related ids)."""
     today = today or date.today()
     result = Validated()
-    for extra in (files.synonyms, files.categories, files.scope):
+    for extra in (files.synonyms, files.categories, files.scope, files.domains):
         if extra is not None and extra.error:
             result.problems.append(Problem(extra.path, extra.error_line, "", extra.error))
+    domains, domain_problems = read_domain_lists(
+        files.domains if files.domains and not files.domains.error else None)
+    result.problems.extend(
+        Problem(files.domains.path, files.domains.line(p.field), p.field, p.message)
+        for p in domain_problems if files.domains)
     if files.categories and not files.categories.error:
         result.categories = _check_categories(files.categories, result.problems)
     if files.synonyms and not files.synonyms.error:
@@ -318,7 +371,7 @@ def validate(files: KnowledgeFiles, today: date | None = None) -> Validated:
             result.problems.append(Problem(source.path, source.error_line, "", source.error))
             broken.add(source.path.stem)
             continue
-        checker = _EntryChecker(source, result.categories, today)
+        checker = _EntryChecker(source, result.categories, today, domains)
         entry = checker.check()
         result.problems.extend(checker.problems)
         if entry is None:

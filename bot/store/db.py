@@ -135,9 +135,16 @@ def _v7_scope(db: sqlite_utils.Database) -> None:
     db["scope"].create({"name": str, "items": str}, pk="name")
 
 
+def _v8_trusted_sources(db: sqlite_utils.Database) -> None:
+    # Words a special-case entry is answered for (an embassy abroad, one group of people).
+    # Sources keep their JSON column: rows written before this release hold plain URLs, which
+    # read back as sources of standing "other" until the next import gives them their standing.
+    db["entries"].add_column("only_when", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution, _v5_handover_and_subscriptions,
-    _v6_inbox, _v7_scope,
+    _v6_inbox, _v7_scope, _v8_trusted_sources,
 ]
 
 

@@ -46,7 +46,7 @@ def read_entries(db: sqlite_utils.Database) -> list[Entry]:
             bucket["questions"].append({"text": text, "origin": origin})
     entries = []
     for data in db["entries"].rows_where(order_by="id"):
-        for key in ("audience", "sources", "related"):
+        for key in ("audience", "sources", "related", "only_when"):
             data[key] = json.loads(data[key] or "[]")
         data.update(texts.get(data["id"], {}))
         entries.append(entry_from_dict(data))
@@ -164,12 +164,14 @@ def _write_entry(db: sqlite_utils.Database, entry: Entry, at: str) -> None:
         {
             "id": entry.id, "topic": entry.topic, "category": entry.category,
             "status": entry.status, "audience": json.dumps(list(entry.audience)),
-            "official_url": entry.official_url, "sources": json.dumps(list(entry.sources)),
+            "official_url": entry.official_url,
+            "sources": json.dumps([s.as_dict() for s in entry.sources], ensure_ascii=False),
             "reviewed": entry.reviewed.isoformat() if entry.reviewed else None,
             "expires": entry.expires.isoformat() if entry.expires else None,
             "related": json.dumps(list(entry.related)), "updated_at": at,
             "opens": entry.opens.isoformat() if entry.opens else None,
             "deadline": entry.deadline.isoformat() if entry.deadline else None,
+            "only_when": json.dumps(list(entry.only_when), ensure_ascii=False),
         }
     )
     for lang, text in entry.texts.items():

@@ -128,6 +128,8 @@ def text_change(old: str, new: str, max_regions: int = 3) -> str:
 
 def _list_change(old: list, new: list) -> str:
     def label(item: object) -> str:
+        if isinstance(item, dict) and "url" in item:  # a source
+            return f'"{item["url"]}" ({item.get("standing")})'
         if isinstance(item, dict):
             return f'"{item.get("text")}" ({item.get("origin")})'
         return f'"{item}"'
