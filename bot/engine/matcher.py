@@ -95,6 +95,14 @@ class Matcher:
         word_postings: dict[str, list[int]] = {}
         gram_postings: dict[str, list[int]] = {}
         gram_counts: list[int] = []
+        # Special-case entries (an embassy abroad, one group of people, a scam imitating a
+        # service): per entry index, the word sets of which the question must contain one.
+        entries = list(entries)
+        self._only_when: dict[int, tuple[frozenset[str], ...]] = {
+            index: tuple(frozenset(words) for words in map(analyzer.words, entry.only_when)
+                         if words)
+            for index, entry in enumerate(entries) if entry.only_when
+        }
         for entry_id, for_visitors, variants in self._documents(entries):
             index = len(self.entry_ids)
             self.entry_ids.append(entry_id)
@@ -289,7 +297,12 @@ class Matcher:
         )[0]
         scores = combine(self.recipe, word_ratio, {k: v[pool] for k, v in parts.items()})
         # Best row per entry: walk rows from the best down, keeping each entry's first sighting.
-        seen: set[int] = set()
+        # A special-case entry whose distinguishing words the question lacks is never a
+        # candidate: "renew passport" belongs to the general entry, not the embassy in Seoul.
+        present = set(words)
+        seen: set[int] = {
+            entry for entry, needs in self._only_when.items()
+            if not any(need <= present for need in needs)}
         out: list[Candidate] = []
         for j in np.argsort(-scores, kind="stable"):
             i = int(pool[j])
