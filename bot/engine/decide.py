@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.engine.fitted import fitted
 from bot.engine.matcher import NOT_OURS, Candidate
 
 ANSWER = "answer"
@@ -45,7 +46,7 @@ class Thresholds:
     warning_answer: float = 40.0
 
 
-DEFAULT_THRESHOLDS = Thresholds()
+DEFAULT_THRESHOLDS = Thresholds(**fitted("thresholds"))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.engine.fitted import fitted
 from bot.engine.normalize import detect_language, starts_syllable
 from bot.engine.scope import Mentions, Scope
 from bot.engine.segment import Analyzer, char_ngrams
@@ -72,7 +73,7 @@ class Recipe:
     candidates: int = 300
 
 
-DEFAULT_RECIPE = Recipe()
+DEFAULT_RECIPE = Recipe(**fitted("recipe"))
 
 
 class Matcher:
