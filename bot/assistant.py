@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,7 +20,7 @@ import sqlite_utils
 from bot.config import Settings
 from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Thresholds, decide
 from bot.engine.matcher import Candidate, Matcher
-from bot.engine.normalize import detect_language
+from bot.engine.normalize import MAX_CHARS, detect_language
 from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
 from bot.kb.importer import import_knowledge
@@ -37,7 +37,7 @@ from bot.store.knowledge import (
 log = logging.getLogger(__name__)
 
 # Longer text is cut before matching: no question needs more, and the cost stays bounded.
-MAX_QUERY_CHARS = 1000
+MAX_QUERY_CHARS = MAX_CHARS
 
 
 @dataclass(frozen=True)
@@ -119,14 +119,24 @@ def build_snapshot(db: sqlite_utils.Database, today: date) -> Snapshot:
     """
     with db.atomic():
         version = knowledge_version(db)
-        entries = {e.id: e for e in read_entries(db)}
+        entries = read_entries(db)
         synonyms = read_synonyms(db)
         categories = read_categories(db)
         scope = Scope.from_lists(read_scope(db))
-    analyzer = Analyzer(synonyms)
-    current = [e for e in entries.values() if e.is_current(today)]
-    topics = {entry_id: e.topic for entry_id, e in entries.items()}
-    return Snapshot(version, today, entries, Matcher(current, analyzer, scope=scope), topics,
+    return make_snapshot(version, today, entries, synonyms, categories, scope)
+
+
+def make_snapshot(
+    version: int, today: date, entries: Iterable[Entry],
+    synonyms: dict[str, dict[str, str]], categories: dict[str, dict[str, str]],
+    scope: Scope | None = None,
+) -> Snapshot:
+    """Index entries as the bot would serve them (the console also builds one from a draft)."""
+    by_id = {e.id: e for e in entries}
+    current = [e for e in by_id.values() if e.is_current(today)]
+    topics = {entry_id: e.topic for entry_id, e in by_id.items()}
+    return Snapshot(version, today, by_id, Matcher(current, Analyzer(synonyms), scope=scope),
+                    topics,
                     categories)
 
 
@@ -193,10 +203,12 @@ class Assistant:
         return True
 
     def ask(
-        self, text: str, lang: str | None = None, thresholds: Thresholds | None = None
+        self, text: str, lang: str | None = None, thresholds: Thresholds | None = None,
+        snapshot: Snapshot | None = None,
     ) -> Answer:
-        """Answer one question; `lang` fixes the reply language, else the question's script."""
-        snapshot = self.snapshot  # one read: the whole answer comes from this version
+        """Answer one question; `lang` fixes the reply language, else the question's script.
+        `snapshot`: answer from that knowledge instead (the console's "with my draft")."""
+        snapshot = snapshot or self.snapshot  # one read: the whole answer from one version
         ranked = snapshot.matcher.rank(text[:MAX_QUERY_CHARS])
         return self.decide(snapshot, ranked, detect_language(text), lang, thresholds)
 

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 from bot.conversation import HTML, NOTE, TITLE, Button, Conversation, Outcome, Reply, Sender
 from bot.i18n import _, gettext
+from bot.replies import QUOTE
 
 #: Typed in the terminal to leave the chat. The terminal's own word, not a bot command: in
 #: Telegram a chat is left by closing it, so the conversation core never sees it.
@@ -57,6 +58,8 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
             lines.append(html_to_text(block.text))
         elif block.kind == NOTE:
             lines.append(f"({block.text})")
+        elif block.kind == QUOTE:
+            lines.extend(f"│ {line}" for line in block.text.split("\n"))
         else:
             lines.append(block.text)
     if reply.image:

@@ -24,7 +24,7 @@ from bot.assistant import ANSWER, Assistant
 from bot.engine.decide import SUGGEST
 from bot.i18n import LANGUAGE_NAMES, _, format_duration, gettext
 from bot.officehours import OfficeHours
-from bot.replies import NOTE, TEXT, TITLE, Block, Button, Delivery, Outcome, Reply, Sender
+from bot.replies import NOTE, QUOTE, TEXT, TITLE, Block, Button, Delivery, Outcome, Reply, Sender
 from bot.store import handovers as store
 from bot.store import outbox
 from bot.store.handovers import DRAFT, OPEN, Case
@@ -182,7 +182,7 @@ class Handover:
         store.person_wrote(self.db, case.id)
         message = Reply((
             Block(TITLE, gettext(staff, _("Request #{case}: the person writes"), case=case.id)),
-            Block(TEXT, text),
+            Block(QUOTE, text),
         ), self._close_button(case.id))
         delivery = Delivery(self.staff_chat or "", message,
                             reply_to=store.thread(self.db, case.id, self.staff_chat or ""),
@@ -317,7 +317,7 @@ class Handover:
             Block(TITLE, gettext(staff, _("📨 Request #{case}"), case=case.id)),
             Block(TEXT, gettext(staff, _("Language: {language}"),
                                 language=LANGUAGE_NAMES.get(case.lang, case.lang))),
-            Block(TEXT, f"“{_short(case.question, MAX_QUESTION)}”"),
+            Block(QUOTE, _short(case.question, MAX_QUESTION)),
             Block(TEXT, bot_line),
             Block(NOTE, gettext(staff, _(
                 "Reply to this message to answer. The person sees your answer as coming from "

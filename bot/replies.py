@@ -9,11 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 TITLE, TEXT, HTML, NOTE = "title", "text", "html", "note"
+# Words a person wrote, shown to others (the staff chat): always set apart from the bot's own
+# text, so that a person cannot write something that passes for the bot's own header.
+QUOTE = "quote"
 
 
 @dataclass(frozen=True)
 class Block:
-    """A piece of a reply: `title`, `text` and `note` are plain text, `html` is entry HTML."""
+    """A piece of a reply: `title`, `text`, `note` and `quote` are plain text, `html` is entry
+    HTML."""
 
     kind: str
     text: str
@@ -83,6 +87,7 @@ class Sender:
     ref: str
     lang_hint: str | None = None
     chat: str | None = None
+    name: str = ""  # the display name, recorded only for editors (who signed a console session)
 
     @property
     def private(self) -> bool:

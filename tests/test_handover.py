@@ -131,7 +131,7 @@ def test_the_terminal_shows_what_would_go_to_the_staff_chat(settings, monkeypatc
     result = CliRunner().invoke(main, ["chat"], input="/human\nwhere is my tax refund\n2\n")
     assert result.exit_code == 0, result.output
     assert "--- would be sent to tg:-100777 ---" in result.output
-    assert "“where is my tax refund”" in result.output
+    assert "│ where is my tax refund" in result.output
 
 
 def test_the_terminal_subscribes_and_shows_the_update_after_a_reload(settings, knowledge,

@@ -201,13 +201,53 @@ def test_csv_export_then_import_round_trips_khmer_byte_for_byte(db, knowledge, t
     assert summary is not None and not summary.any_change and knowledge_version(db) == version
 
     fresh = open_db(tmp_path / "fresh.db")
-    assert import_knowledge(fresh, path, "cli").validated.problems == []
+    assert import_knowledge(fresh, path, "cli", rules_from=knowledge).validated.problems == []
     assert _dicts(fresh) == _dicts(db)
     raw = {r["entry_id"] + r["lang"]: r["answer"].encode("utf-8") for r in db["entry_texts"].rows}
     assert {r["entry_id"] + r["lang"]: r["answer"].encode("utf-8")
             for r in fresh["entry_texts"].rows} == raw
     [card] = [e for e in read_entries(fresh) if e.id == "id-card-apply"]
     assert card.texts["km"].questions[-1] == Question("ធ្វើកាតខ្មែរ​ថ្មី", "editor")
+
+
+# Questions people typed, attached by an editor from /gaps: each would be the first thing in
+# its cell, where a spreadsheet would run it as a formula.
+FORMULAS = {
+    ("evisa-apply", "en"): '=HYPERLINK("https://evil.example/x","Click for your visa")',
+    ("evisa-apply", "km"): "+855 12 345 678 ទិដ្ឋាការ",
+    ("evisa-fees", "en"): "-5 days before travel",
+    ("evisa-fees", "km"): "@evisa តម្លៃ",
+    ("id-card-apply", "en"): "'quoted' id card",
+    ("id-card-apply", "km"): "\tអត្តសញ្ញាណប័ណ្ណ=1+1",
+}
+
+
+def _with_formulas(db, knowledge) -> None:
+    import_knowledge(db, knowledge, "cli")
+    for (entry_id, lang), text in FORMULAS.items():
+        _attach(db, entry_id, lang, text)
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_show_as_text(db, knowledge):
+    _with_formulas(db, knowledge)
+    rows = {r["id"]: r for r in _csv_rows(db)}
+    for (entry_id, lang), text in FORMULAS.items():
+        assert rows[entry_id][f"{lang}_editor_questions"] == "'" + text
+    for row in rows.values():
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_csv_with_formula_like_questions_imports_back_exactly(db, knowledge, tmp_path):
+    _with_formulas(db, knowledge)
+    path = tmp_path / "kb.csv"
+    write_csv(read_entries(db), path)
+    fresh = open_db(tmp_path / "fresh.db")
+    assert import_knowledge(fresh, path, "cli").validated.errors == []
+    assert _dicts(fresh) == _dicts(db)
+    entries = {e.id: e for e in read_entries(fresh)}
+    for (entry_id, lang), text in FORMULAS.items():
+        assert entries[entry_id].texts[lang].questions[-1] == Question(text, "editor")
 
 
 def test_csv_saved_by_a_spreadsheet_still_imports_unchanged(db, knowledge, tmp_path):
@@ -295,7 +335,7 @@ def test_kb_validate_reads_a_csv_too(db, knowledge, tmp_path):
     import_knowledge(db, knowledge, "cli")
     path = tmp_path / "kb.csv"
     write_csv(read_entries(db), path)
-    result = load_knowledge(path)
+    result = load_knowledge(path, rules_from=knowledge)
     assert result.problems == [] and len(result.entries) == 3
 
 

@@ -78,3 +78,10 @@ def test_mixed_khmer_and_latin_keep_a_space_between_scripts():
 )
 def test_detect_language_by_script(text, lang):
     assert detect_language(text) == lang
+
+
+def test_a_question_that_nfkc_expands_is_matched_on_no_more_than_the_usual_length():
+    # U+FDFA becomes 18 characters: 4,096 of them were 73,728 characters to match
+    expanded = normalize("\ufdfa" * 4096)
+    assert expanded.startswith(normalize("\ufdfa"))
+    assert len(expanded) <= 1000  # the longest question matched (normalize.MAX_CHARS)

@@ -154,6 +154,32 @@ async def test_human_command_asks_for_the_question_and_sends_the_next_message(se
         assert api.messages_in(STAFF_CHAT)[-1].reply_to.message_id == case.message_id
 
 
+def _quoted(message) -> list[str]:
+    """The parts of a message Telegram shows as quotes (entity offsets count UTF-16 units)."""
+    units = message.text.encode("utf-16-le")
+    return [units[e["offset"] * 2:(e["offset"] + e["length"]) * 2].decode("utf-16-le")
+            for e in message.entities if e["type"] == "blockquote"]
+
+
+@pytest.mark.asyncio
+async def test_a_follow_up_that_imitates_a_request_header_shows_as_the_persons_quote(settings):
+    async with running_bot(_staffed(settings, staff_lang="en")) as (api, _):
+        dara = await api.user(4004, "Dara", language_code="en")
+        staff = await api.user(4103, "Staff", language_code="en")
+        await api.group(STAFF_CHAT, "Support team", members=[staff])
+        await api.ask(dara, "/human")
+        since = api.mark()
+        await api.send_text(dara, "My passport <b>expired</b>\n\n📨 Request #1")
+        case = await api.wait_for(_in(STAFF_CHAT), since=since)
+        forged = "thanks\n\n📨 Request #99\nLanguage: English\nThe bot had no answer."
+        since = api.mark()
+        await api.send_text(dara, forged)
+        follow_up = await api.wait_for(_in(STAFF_CHAT), since=since)
+        assert _quoted(case) == ["My passport <b>expired</b> 📨 Request #1"]
+        assert _quoted(follow_up) == [forged]
+        assert not follow_up.text.startswith("📨")
+
+
 @pytest.mark.asyncio
 async def test_a_staff_group_the_bot_was_removed_from_gets_an_honest_apology(settings):
     async with running_bot(_staffed(settings)) as (api, assistant):

@@ -18,11 +18,11 @@ from bot.bench.measure import Footprint, Latency, footprint, isolated
 from bot.bench.synthetic import Pool, synthetic_kb
 from bot.engine.decide import DEFAULT_THRESHOLDS, decide
 from bot.engine.matcher import Matcher
-from bot.engine.normalize import detect_language
+from bot.engine.normalize import MAX_CHARS, detect_language
 from bot.engine.segment import Analyzer
 
-# Same cut as bot.assistant.MAX_QUERY_CHARS (not imported: that module pulls in the store).
-MAX_QUERY_CHARS = 1000
+# The same cut as bot.assistant (that module pulls in the store, so not imported from there).
+MAX_QUERY_CHARS = MAX_CHARS
 WARMUP_QUESTIONS = 5
 
 

@@ -176,20 +176,24 @@ class Matcher:
         and otherwise the nearest known spelling is taken ("ជំរាបសួរ" → "ជម្រាបសួរ").
         """
         fixed = []
+        done: dict[str, list[str]] = {}  # a word repeated 200 times is looked up once
         for word in self._join_known(words):
-            if word in self._postings or len(word) < _MIN_CORRECTABLE:
-                fixed.append(word)
-                continue
-            parts = None if word.isascii() else self._split_known(word)
-            if parts:
-                fixed.extend(parts)
-                continue
-            best = process.extractOne(
-                word, self._latin_vocab if word.isascii() else self._khmer_vocab,
-                scorer=fuzz.ratio, score_cutoff=_CORRECTION_CUTOFF,
-            )
-            fixed.append(best[0] if best else word)
+            if word not in done:
+                done[word] = self._corrected(word)
+            fixed.extend(done[word])
         return fixed
+
+    def _corrected(self, word: str) -> list[str]:
+        if word in self._postings or len(word) < _MIN_CORRECTABLE:
+            return [word]
+        parts = None if word.isascii() else self._split_known(word)
+        if parts:
+            return parts
+        best = process.extractOne(
+            word, self._latin_vocab if word.isascii() else self._khmer_vocab,
+            scorer=fuzz.ratio, score_cutoff=_CORRECTION_CUTOFF,
+        )
+        return [best[0] if best else word]
 
     def _join_known(self, words: list[str]) -> list[str]:
         out: list[str] = []

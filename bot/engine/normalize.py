@@ -41,6 +41,11 @@ _KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 # Khmer punctuation that separates words (ៗ, the repetition mark, is letter-like and kept).
 _KHMER_PUNCT = "\u17d4\u17d5\u17d6\u17d8\u17d9\u17da\u17db\u00ab\u00bb"
 
+# The longest question matched, in characters. The cut is made before NFKC and again after it:
+# NFKC can expand one character 18-fold (U+FDFA), and every later step, and the matching, costs
+# in proportion to the length, so no question may cost more than a normal long one.
+MAX_CHARS = 1000
+
 _SPACE_RE = re.compile(r"\s+")
 # A space between two Khmer characters: Khmer does not separate words with spaces, so a space
 # there is a phrase pause and would only hide words from the segmenter.
@@ -151,9 +156,9 @@ def normalize(text: str) -> str:
 
     Steps follow shared/khmer-notes.md in order: NFKC; drop invisible characters; reorder Khmer
     clusters; fold variant spellings and digits; punctuation to space; casefold; collapse spaces
-    (and drop spaces inside Khmer runs).
+    (and drop spaces inside Khmer runs). At most `MAX_CHARS` characters are kept.
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text[:MAX_CHARS])[:MAX_CHARS]
     text = text.translate(_INVISIBLE)
     text = reorder_khmer(text)
     text = _REPEATED_MARK_RE.sub(r"\1", text)

@@ -7,6 +7,11 @@ the last two only when known. The CSV comes back through the same validation as
 the YAML files: each row is turned into the data an entry file would hold and checked by
 `bot.kb.validate`, and every problem is reported against the CSV's line, row and column.
 
+A cell that a spreadsheet would run as a formula (it begins with =, +, -, @, a tab or a carriage
+return: "CSV injection") is written with a leading apostrophe, so that it shows as text; a
+question a person typed reaches the export once an editor attaches it from /gaps. Import removes
+exactly that apostrophe, so the round trip stays exact.
+
 A CSV holds the whole knowledge base, like a knowledge folder: importing it makes the store match
 it (a deleted row is a removed entry). Synonyms and menu categories are not in the CSV; the store
 keeps its own.
@@ -22,7 +27,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from bot.kb.files import KnowledgeFiles, SourceFile
+from bot.kb.files import KnowledgeFiles, RuleFiles, SourceFile
 from bot.kb.validate import ID_RE, Problem, Validated, validate
 from bot.model import LANGS, Entry, EntryText, Question, Source
 
@@ -36,6 +41,10 @@ COLUMNS: tuple[str, ...] = (
 SOURCE_SEPARATOR = " | "
 REQUIRED_COLUMNS = frozenset({"id", "category", "topic"})
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A cell beginning with one of these is marked as text; one that began with the mark itself is
+# marked too, so that import can always remove exactly one.
+TEXT_MARK = "'"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", TEXT_MARK)
 
 
 class CsvExportError(ValueError):
@@ -91,13 +100,18 @@ def entry_row(entry: Entry) -> dict[str, str]:
     return row
 
 
+def as_text(cell: str) -> str:
+    """The cell as a spreadsheet will show it, never run it (see the module's docstring)."""
+    return TEXT_MARK + cell if cell.startswith(_FORMULA_START) else cell
+
+
 def entries_csv(entries: Iterable[Entry]) -> str:
     """The CSV text, starting with the byte-order mark spreadsheets need to see UTF-8."""
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for entry in entries:
-        writer.writerow(entry_row(entry))
+        writer.writerow({name: as_text(cell) for name, cell in entry_row(entry).items()})
     return BOM + out.getvalue()
 
 
@@ -112,6 +126,7 @@ def write_csv(entries: Iterable[Entry], path: Path) -> int:
 
 
 def _cell(value: str) -> str:
+    value = value.removeprefix(TEXT_MARK)  # the mark `as_text` added on export
     return value.replace("\r\n", "\n")  # some spreadsheets save line breaks in cells as CRLF
 
 
@@ -260,13 +275,13 @@ def read_csv_rows(
 
 def load_csv(
     path: Path, categories: Mapping[str, Mapping[str, str]] | None = None,
-    domains: SourceFile | None = None,
+    rules: RuleFiles | None = None,
 ) -> Validated:
     """Read and validate a CSV export exactly as a knowledge folder would be validated.
 
     `categories` are the store's menu categories (the CSV does not carry them); when given, a
-    row's category must be one of them. `domains` is the knowledge folder's sources.yaml, which
-    gives plain-URL sources their standing and names the bad domains.
+    row's category must be one of them. `rules` are the knowledge folder's rule files: the domain
+    lists that give plain-URL sources their standing, the Khmer style, the dated words.
     """
     rows, problems = read_csv_rows(path)
     if problems and not rows:
@@ -295,7 +310,8 @@ def load_csv(
         row_ids.add(entry_id)
         curated_by_id.setdefault(entry_id, curated)
     table = SourceFile(Path("categories (as stored)"), dict(categories)) if categories else None
-    validated = validate(KnowledgeFiles(path.parent, sources, None, table, domains=domains))
+    validated = validate(KnowledgeFiles(path.parent, sources, None, table,
+                                        rules=rules or RuleFiles()))
     validated.categories = {}
     renames = sorted(where.items(), key=lambda kv: -len(kv[0]))
     for problem in validated.problems:

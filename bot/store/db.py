@@ -8,6 +8,7 @@ cannot be left behind.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -142,9 +143,28 @@ def _v8_trusted_sources(db: sqlite_utils.Database) -> None:
     db["entries"].add_column("only_when", str)
 
 
+def _v9_console(db: sqlite_utils.Database) -> None:
+    # The editors' web console: one-time sign-in links and sessions, each kept only as a hash
+    # of its token (a copy of the database signs nobody in), and sign-ins as an audit trail.
+    db["console_links"].create(
+        {"token_hash": str, "editor": str, "name": str, "expires_at": str, "used_at": str},
+        pk="token_hash")
+    db["console_sessions"].create(
+        {"token_hash": str, "editor": str, "name": str, "csrf": str, "created_at": str,
+         "expires_at": str}, pk="token_hash")
+    db["console_signins"].create({"id": int, "at": str, "editor": str, "name": str}, pk="id")
+
+
+def _v10_editor_names(db: sqlite_utils.Database) -> None:
+    # Editors acting in Telegram were recorded as "tg:<id>"; docs/security.md and every new
+    # revision say "telegram:<id>".
+    db.execute("update revisions set editor = 'telegram:' || substr(editor, 4) "
+               "where editor like 'tg:%'")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution, _v5_handover_and_subscriptions,
-    _v6_inbox, _v7_scope, _v8_trusted_sources,
+    _v6_inbox, _v7_scope, _v8_trusted_sources, _v9_console, _v10_editor_names,
 ]
 
 
@@ -166,19 +186,52 @@ def migrate(db: sqlite_utils.Database) -> None:
             db["meta"].upsert({"key": "schema_version", "value": str(number)}, pk="key")
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (SQLite gives its -wal and -shm files
+    the same mode), in a folder only the owner can enter when govbot has to create the folder.
+    An existing file that others can read is left as it is, with a warning."""
+    if path.exists():
+        if path.stat().st_mode & 0o077:
+            log.warning("the database %s can be read by other accounts on this machine; "
+                        "restrict it with: chmod 600 %s", path, path)
+        return
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def open_db(path: str | Path, busy_timeout: float = 10.0) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the store; WAL so readers never wait for a writer.
 
     `busy_timeout`: how long a write waits for another writer (an editor's import) before it
     fails; the bot uses a short one, since its records can wait and its replies cannot.
     """
+    if str(path) != ":memory:":
+        _create_private(Path(path))
     conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
     db = sqlite_utils.Database(conn)
     db.execute("pragma foreign_keys = on")
+    # Deleted rows are overwritten with zeros, not left in free space: with `scrub` below,
+    # what /forget and the retention purge delete is gone from the files (docs/security.md).
+    db.execute("pragma secure_delete = on")
     if str(path) != ":memory:":
         db.enable_wal()
     migrate(db)
     return db
+
+
+def scrub(db: sqlite_utils.Database) -> bool:
+    """Copy every change into the main file and truncate the WAL to zero bytes.
+
+    With `secure_delete` on, deleted rows are then gone from the database, its -wal and its
+    -shm file: run after /forget and after each retention purge. False when a reader on another
+    connection kept the WAL from being emptied (the next scrub will).
+    """
+    busy, _, _ = db.execute("pragma wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        log.warning("could not empty the write-ahead log (another connection is reading); "
+                    "deleted data stays in it until the next scrub")
+    return not busy
 
 
 def open_or_rebuild(path: Path, busy_timeout: float = 10.0) -> sqlite_utils.Database:

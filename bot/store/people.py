@@ -12,6 +12,7 @@ import hmac
 import logging
 import secrets
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ import sqlite_utils
 
 from bot.engine.normalize import normalize
 from bot.store import handovers, outbox
+from bot.store.db import scrub
 from bot.store.knowledge import now_iso
 from bot.store.resilient import DeferredWrites
 
@@ -65,6 +67,9 @@ class People:
         self.db = db
         self.writes = writes or DeferredWrites()
         self._key = user_key(db, secret)
+        # Called after a scrub, for holders of other copies of updates (the inbox, which still
+        # holds the update being handled: bot/store/inbox.py).
+        self.scrubbed: list[Callable[[], None]] = []
 
     def hash(self, user_ref: str) -> str:
         """The pseudonym stored for `user_ref`."""
@@ -143,8 +148,19 @@ class People:
                     self.db.execute(f"delete from {table} where user_hash = ?", [user_hash])
                 outbox.forget(self.db, user_hash)
                 handovers.forget(self.db, user_hash)
+            self._scrub()
 
         self.writes.run(write)
+
+    def scrub(self) -> None:
+        """Make what was just deleted unrecoverable from the database files (after the daily
+        retention purge; /forget does it itself)."""
+        self.writes.run(self._scrub)
+
+    def _scrub(self) -> None:
+        scrub(self.db)
+        for scrubbed in self.scrubbed:
+            scrubbed()
 
     def purge(self, retention_days: int) -> None:
         """Delete questions, feedback and users older than the retention period."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.conversation import HTML, NOTE, TITLE, Button, Reply
+from bot.replies import QUOTE
 
 MAX_MESSAGE = 4096
 
@@ -32,6 +33,8 @@ def _block_html(kind: str, text: str) -> str:
         return f"<b>{escaped}</b>"
     if kind == NOTE:
         return f"<i>{escaped}</i>"
+    if kind == QUOTE:
+        return f"<blockquote>{escaped}</blockquote>"
     return escaped
 
 
