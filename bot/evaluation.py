@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.assistant import MAX_QUERY_CHARS, Answer, Assistant, Snapshot
 from bot.engine.decide import ANSWER, SUGGEST, Thresholds
@@ -55,6 +56,18 @@ class LangReport:
             "out_of_scope": self.out_of_scope,
             "out_of_scope_not_answered_pct": self.pct(self.out_not_answered, self.out_of_scope),
         }
+
+
+def read_labelled_files(paths: Iterable[Path]) -> tuple[list[Labelled], list[str]]:
+    """The rows of every labelled file that exists, and the names of the files read: the
+    question sets a change to the knowledge is checked against (head and dev questions)."""
+    rows: list[Labelled] = []
+    used: list[str] = []
+    for path in paths:
+        if path.is_file():
+            rows += read_labelled(path.read_text(encoding="utf-8").splitlines())
+            used.append(path.name)
+    return rows, used
 
 
 def read_labelled(lines: Iterable[str]) -> list[Labelled]:

@@ -30,6 +30,10 @@ class Thresholds:
     answer: float = 45.0
     suggest: float = 32.0
     margin: float = 3.0
+    # A question of one content word ("renew", "fee", "lost") says what is done but not to what:
+    # several services share the word, so it needs a wider lead to be answered; below it the
+    # person gets the services as choices, one tap away.
+    short_margin: float = 8.0
     lead_floor: float = 32.0  # at `suggest` by calibration; below `suggest` nothing is offered
     lead_weight: float = 2.0
     lead_target: float = 52.0
@@ -85,7 +89,8 @@ def decide(
     else:
         lead = best.score - ranked[-1].score if len(ranked) > 1 else None
     # Two topics within the margin are a choice for the user, whatever the score.
-    clear = rival_lead is None or rival_lead >= thresholds.margin
+    margin = thresholds.short_margin if best.words <= 1 else thresholds.margin
+    clear = rival_lead is None or rival_lead >= margin
     if _small_talk(best, thresholds, topic_of):
         confident = clear and best.score >= thresholds.small_talk_answer
     else:

@@ -45,6 +45,7 @@ class Candidate:
     variant: str
     lang: str
     elsewhere: bool = False
+    words: int = 2  # content words in the question, after stopwords and synonyms
 
 
 @dataclass(frozen=True)
@@ -320,7 +321,8 @@ class Matcher:
                 self._for_visitors[entry],
             )
             out.append(Candidate(self.entry_ids[entry], round(float(scores[j]), 2),
-                                 self._row_text[i], self._row_lang[i], elsewhere))
+                                 self._row_text[i], self._row_lang[i], elsewhere,
+                                 len(present)))
             if len(out) == limit:
                 break
         return out

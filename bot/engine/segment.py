@@ -21,7 +21,7 @@ _STOPWORD_TEXT: dict[str, str] = {
     "en": (
         "a an the i im me my mine we our us you your u he she his her they them their it "
         "its is are am was were be been being do does did doing can could would should "
-        "will shall may might must to of for in on at by with from about into and or but "
+        "will shall may might must to of for in on at by with from about and or but "
         "if so this that these those there here please pls plz hey sir madam want wanna "
         "need like know tell just some any how what whats whom why "
         "also have has had get got getting "
