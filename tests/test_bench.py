@@ -78,8 +78,15 @@ def test_quick_bench_prints_every_row(tmp_path):
         assert all(rate > 0 for rate in row["replies_per_s"])
         assert 0 < row["latency"]["p50_ms"] <= row["latency"]["p99_ms"]
         assert row["bot_peak_mb"] > 0
-    assert {r["label"] for r in figures["cold"]} == {"existing database",
-                                                     "first run: builds the store"}
+    assert [(r["command"], r["label"]) for r in figures["cold"]] == [
+        ("govbot --help", "no database needed"),
+        ("govbot ask", "existing database, index kept"),
+        ("govbot ask", "existing database, index rebuilt (as before it was kept)"),
+        ("govbot ask", "existing database, 1,000 variants, index kept"),
+        ("govbot ask", "existing database, 1,000 variants, index rebuilt (as before it was kept)"),
+        ("govbot ask", "first run: builds the store"),
+    ]
+    assert "× --help" in table
     for row in figures["cold"]:
         assert row["latency"]["p50_ms"] > 0 and all(m > 0 for m in row["peak_mb"])
 

@@ -2,7 +2,7 @@
 
 Every question variant and title of every entry, in both languages, is one row: a Khmer user who
 types "e-Visa" meets the English variants too. Each entry is scored by its best row. Scoring
-follows the recipe measured in shared/khmer-notes.md (words and character trigrams, both with
+follows the recipe measured in docs/khmer.md (words and character trigrams, both with
 token_set_ratio) plus a coverage term, because token_set_ratio alone scores 100 whenever the
 question's words are a subset of a variant's, or the reverse ("thai visa" ⊃ "visa").
 """
