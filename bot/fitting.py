@@ -46,7 +46,6 @@ THRESHOLD_GRID: dict[str, tuple[float, ...]] = {
     "answer": (40.0, 42.5, 45.0, 47.5, 50.0, 52.5, 55.0, 60.0),
     "margin": (2.0, 3.0, 4.0, 6.0),
     "lead_target": (48.0, 52.0, 56.0, 60.0),
-    "short_margin": (4.0, 8.0, 12.0),
 }
 
 

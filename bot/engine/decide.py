@@ -32,7 +32,8 @@ class Thresholds:
     margin: float = 3.0
     # A question of one content word ("renew", "fee", "lost") says what is done but not to what:
     # several services share the word, so it needs a wider lead to be answered; below it the
-    # person gets the services as choices, one tap away.
+    # person gets the services as choices, one tap away. A rule of the product, not fitted: the
+    # labelled sets hold too few one-word questions to weigh it.
     short_margin: float = 8.0
     lead_floor: float = 32.0  # at `suggest` by calibration; below `suggest` nothing is offered
     lead_weight: float = 2.0
