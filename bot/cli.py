@@ -811,14 +811,16 @@ def fit(dev_path: Path, out: Path, folds: int) -> None:
 @click.option("--questions", "questions_path",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Labelled JSONL to ask (default tests/data/dev_questions.jsonl).")
+@click.option("--systems", help="Comma-separated systems for the engine section, e.g. "
+              "govbot,bm25,bm25-pooled (default: govbot and every baseline).")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path),
               help="Also write the raw figures to this JSON file.")
 @click.option("--profile", "profile_dir", type=click.Path(path_type=Path),
               help="Write py-spy profiles of the bot's end-to-end runs here (needs py-spy).")
 def bench(quick: bool, sizes: str | None, sections: str | None, runs: int | None,
-          rate: float | None, questions_path: Path | None, markdown: bool,
-          json_path: Path | None, profile_dir: Path | None) -> None:
+          rate: float | None, questions_path: Path | None, systems: str | None,
+          markdown: bool, json_path: Path | None, profile_dir: Path | None) -> None:
     """Speed, accuracy and memory next to difflib, rapidfuzz and BM25.
 
     The sections and the figures from one machine: docs/performance.md. The
@@ -829,6 +831,8 @@ def bench(quick: bool, sizes: str | None, sections: str | None, runs: int | None
       govbot bench                       # the full run, a few minutes on 2 cores
       govbot bench --quick --sizes 300,1000
       govbot bench --sections engine,scaling --markdown
+      govbot bench --sections engine --systems govbot,bm25,bm25-pooled \\
+        --questions tests/data/holdout_questions.jsonl
     """
     from bot.bench import SECTIONS, BenchOptions, render_markdown, render_text, run_bench
 
@@ -858,6 +862,13 @@ def bench(quick: bool, sizes: str | None, sections: str | None, runs: int | None
         changes["profile_dir"] = profile_dir
     if questions_path:
         changes["questions_path"] = questions_path
+    if systems:
+        from bot.bench.engine import SYSTEMS
+        chosen_systems = tuple(s.strip() for s in systems.split(",") if s.strip())
+        unknown_systems = set(chosen_systems) - set(SYSTEMS)
+        if unknown_systems or not chosen_systems:
+            raise click.BadParameter(f"choose from {', '.join(SYSTEMS)}", param_hint="--systems")
+        changes["systems"] = chosen_systems
     options = BenchOptions.quick(**changes) if quick else BenchOptions(**changes)  # type: ignore[arg-type]
     try:
         report = run_bench(options, lambda line: click.echo(f"… {line}", err=True))

@@ -139,19 +139,21 @@ def _measure_synthetic(
 def bundled_rows(
     kb: KnowledgeBase, questions: Sequence[Question], runs: int, budget_s: float,
     progress: Callable[[str], None] = lambda _: None,
+    systems: Sequence[str] = ("govbot", *BASELINES),
 ) -> list[EngineResult]:
     """govbot and the baselines on the bundled knowledge base, each in its own process."""
     results = []
-    for system in ("govbot", *BASELINES):
+    for system in systems:
         progress(f"engine: {system} on the bundled knowledge base")
         results.append(isolated(measure, system, kb, list(questions), runs, budget_s))
     return results
 
 
-def fastest_baseline(results: Sequence[EngineResult]) -> str:
-    """The baseline with the lowest median latency: the one worth scaling against."""
+def fastest_baseline(results: Sequence[EngineResult]) -> str | None:
+    """The baseline with the lowest median latency: the one worth scaling against (None when
+    no baseline was run)."""
     baselines = [r for r in results if r.system in BASELINES]
-    return min(baselines, key=lambda r: r.latency.p50_ms).system
+    return min(baselines, key=lambda r: r.latency.p50_ms).system if baselines else None
 
 
 def scaling_rows(

@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.bench.coldstart import cold_start
 from bot.bench.data import DEV_QUESTIONS, Question, bundled_kb, dev_questions, spread
 from bot.bench.e2e import E2EResult, py_spy, run_e2e
-from bot.bench.engine import bundled_rows, fastest_baseline, scaling_rows
+from bot.bench.engine import BASELINES, bundled_rows, fastest_baseline, scaling_rows
 from bot.bench.report import Report
 from bot.bench.synthetic import DEFAULT_SEED, variant_pool
 
@@ -30,6 +30,8 @@ class BenchOptions:
     is a smoke run for tests, whose figures are not worth quoting."""
 
     sections: tuple[str, ...] = SECTIONS
+    # Which systems the engine section compares (govbot and every baseline by default).
+    systems: tuple[str, ...] = ("govbot", *BASELINES)
     sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     runs: int = 5
     budget_s: float = 25.0  # per system and knowledge base; slow systems get fewer runs
@@ -79,7 +81,8 @@ def run_bench(
         workdir = options.workdir or Path(tmp)
         if "engine" in options.sections or "scaling" in options.sections:
             kb = bundled_kb()
-            engine = bundled_rows(kb, questions, options.runs, options.budget_s, progress)
+            engine = bundled_rows(kb, questions, options.runs, options.budget_s, progress,
+                                  options.systems)
             if "engine" in options.sections:
                 report.engine = engine
             if "scaling" in options.sections and options.sizes:
