@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -118,41 +118,39 @@ def build_snapshot(
     """Read the store in one read transaction and index every entry that may be served.
 
     One transaction: an import committing midway cannot pair the old version number with
-    new entries. With `index_file`, what is built from the store (the entries, the matcher's
-    index, topics, categories) is kept there and reused while the knowledge version, the day
-    and the code are the same (bot/store/index_cache.py): reading and indexing every variant
-    is nearly all of a start-up.
+    new entries. With `index_file`, the snapshot built from the store (the entries, the
+    matcher's index, topics, categories) is kept there and reused while the knowledge version,
+    the day and the code are the same (bot/store/index_cache.py): reading and indexing every
+    variant is nearly all of a start-up.
     """
     with db.atomic():
         version = knowledge_version(db)
         key = index_cache.index_key(db, today)
         kept = index_cache.load(index_file, key) if index_file and key else None
-        if not isinstance(kept, _Built):
-            kept = None
-            entries = {e.id: e for e in read_entries(db)}
-            synonyms = read_synonyms(db)
-            categories = read_categories(db)
-            scope = Scope.from_lists(read_scope(db))
-    if kept is not None:
-        built = kept
-    else:
-        current = [e for e in entries.values() if e.is_current(today)]
-        built = _Built(entries, Matcher(current, Analyzer(synonyms), scope=scope),
-                       {entry_id: e.topic for entry_id, e in entries.items()}, categories)
-        if index_file and key:
-            index_cache.save(index_file, key, built)
-    return Snapshot(version, today, built.entries, built.matcher, built.topic_of,
-                    built.categories)
+        if isinstance(kept, Snapshot):
+            return kept
+        entries = read_entries(db)
+        synonyms = read_synonyms(db)
+        categories = read_categories(db)
+        scope = Scope.from_lists(read_scope(db))
+    snapshot = make_snapshot(version, today, entries, synonyms, categories, scope)
+    if index_file and key:
+        index_cache.save(index_file, key, snapshot)
+    return snapshot
 
 
-@dataclass(frozen=True)
-class _Built:
-    """What a snapshot builds from the store, kept as one object in the index file."""
-
-    entries: dict[str, Entry]
-    matcher: Matcher
-    topic_of: dict[str, str]
-    categories: dict[str, dict[str, str]]
+def make_snapshot(
+    version: int, today: date, entries: Iterable[Entry],
+    synonyms: dict[str, dict[str, str]], categories: dict[str, dict[str, str]],
+    scope: Scope | None = None,
+) -> Snapshot:
+    """Index entries as the bot would serve them (the console also builds one from a draft)."""
+    by_id = {e.id: e for e in entries}
+    current = [e for e in by_id.values() if e.is_current(today)]
+    topics = {entry_id: e.topic for entry_id, e in by_id.items()}
+    return Snapshot(version, today, by_id, Matcher(current, Analyzer(synonyms), scope=scope),
+                    topics,
+                    categories)
 
 
 def _reader(db: sqlite_utils.Database) -> sqlite_utils.Database:
@@ -222,10 +220,12 @@ class Assistant:
         return True
 
     def ask(
-        self, text: str, lang: str | None = None, thresholds: Thresholds | None = None
+        self, text: str, lang: str | None = None, thresholds: Thresholds | None = None,
+        snapshot: Snapshot | None = None,
     ) -> Answer:
-        """Answer one question; `lang` fixes the reply language, else the question's script."""
-        snapshot = self.snapshot  # one read: the whole answer comes from this version
+        """Answer one question; `lang` fixes the reply language, else the question's script.
+        `snapshot`: answer from that knowledge instead (the console's "with my draft")."""
+        snapshot = snapshot or self.snapshot  # one read: the whole answer from one version
         ranked = snapshot.matcher.rank(text[:MAX_QUERY_CHARS])
         return self.decide(snapshot, ranked, detect_language(text), lang, thresholds)
 

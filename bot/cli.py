@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -44,6 +45,7 @@ from bot.store.revisions import (
     RollbackError,
     conflicts,
     history,
+    reviewers,
     revisions_of_version,
     rollback,
 )
@@ -173,7 +175,7 @@ def _ask_batch(assistant: Assistant, stream) -> int:
     return failures
 
 
-@main.command(short_help="Run the Telegram bot (long polling, or a webhook).")
+@main.command(short_help="Run the Telegram bot and the editors' console (polling or webhook).")
 @click.option("--webhook", is_flag=True,
               help="Receive updates on $PORT at WEBHOOK_URL instead of long polling.")
 def run(webhook: bool) -> None:
@@ -199,6 +201,41 @@ def run(webhook: bool) -> None:
     except InvalidToken as exc:
         message = str(exc).replace(settings.token, "<token>") if settings.token else str(exc)
         raise click.ClickException(f"Telegram refused the bot token: {message}") from None
+
+
+@main.command(short_help="Run the editors' web console alone, on the same database.")
+@click.option("--sign-in", "sign_in", type=int, metavar="TELEGRAM_ID",
+              help="Print a one-time sign-in link for this editor first (the bot is stopped, "
+                   "so /console cannot send one).")
+def console(sign_in: int | None) -> None:
+    """Run the editors' web console alone, on the same database (editing while the bot is
+    stopped; a running bot picks up every save within seconds).
+
+    \b
+    Examples:
+      GOVBOT_EDITORS=777 govbot console --sign-in 777
+      GOVBOT_CONSOLE_HOST=0.0.0.0 GOVBOT_CONSOLE_PORT=8090 govbot console
+    """
+    import asyncio
+
+    from bot.store import signin
+    from bot.web.server import serve_console
+
+    settings = _settings()
+    logging.getLogger().setLevel(logging.INFO)
+    try:
+        conversation = Conversation.for_settings(_assistant(), settings)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if sign_in is not None:
+        if not conversation.may_edit(f"tg:{sign_in}"):
+            raise click.ClickException(f"{sign_in} is not listed in GOVBOT_EDITORS")
+        token = signin.issue_link(conversation.assistant.db, f"tg:{sign_in}", "")
+        click.echo(f"{settings.console_base}/console/login?token={token}")
+    try:
+        asyncio.run(serve_console(conversation, settings))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command(short_help="Talk to the bot in the terminal (/quit leaves).")
@@ -285,7 +322,7 @@ def kb_validate(path: Path | None) -> None:
     knowledge_dir = _settings().knowledge_dir
     path = path or knowledge_dir
     try:
-        result = load_knowledge(path, domains_from=knowledge_dir)
+        result = load_knowledge(path, rules_from=knowledge_dir)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
     if result.errors:
@@ -294,6 +331,9 @@ def kb_validate(path: Path | None) -> None:
     _print_problems(result.problems)
     click.echo(f"{len(result.entries)} entries, {len(result.errors)} errors, "
                f"{len(result.warnings)} warnings")
+    by_rule = Counter(p.rule for p in result.problems if p.rule)
+    if by_rule:
+        click.echo("by rule: " + ", ".join(f"{rule} {n}" for rule, n in by_rule.most_common()))
     if result.errors:
         sys.exit(1)
 
@@ -328,7 +368,7 @@ def kb_import(path: Path | None, editor: str, remove_editor_questions: bool,
     try:
         result = import_knowledge(db, path, editor,
                                   keep_editor_questions=not remove_editor_questions,
-                                  notify=not no_notify, domains_from=settings.knowledge_dir)
+                                  notify=not no_notify, rules_from=settings.knowledge_dir)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
     if result.summary is None:
@@ -519,7 +559,8 @@ def kb_rollback(entry_id: str, to_revision: int | None, editor: str) -> None:
               help="Also list entries that fall due in the next DAYS days.")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def kb_stale(within_days: int, as_json: bool) -> None:
-    """Entries that need an editor: expired, or last checked over 6 months ago.
+    """Entries that need an editor: expired, past their deadline, or last checked over
+    6 months ago (with who checked them last).
 
     Expired entries are already not served as current answers; update the facts
     and the `reviewed:` date (or `expires:`), then import.
@@ -529,19 +570,21 @@ def kb_stale(within_days: int, as_json: bool) -> None:
       govbot kb stale
       govbot kb stale --within 30 --json
     """
-    found = stale_entries(read_entries(_store()), date.today(), within_days)
+    db = _store()
+    found = stale_entries(read_entries(db), date.today(), within_days, reviewers(db))
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in found], ensure_ascii=False, indent=2))
         return
     if not found:
-        click.echo("nothing is stale: every entry was checked in the last 6 months and none "
-                   "has expired")
+        click.echo("nothing is stale: every entry was checked in the last 6 months, and none "
+                   "has expired or passed its deadline")
         return
     click.echo(f"{len(found)} entr{'y needs' if len(found) == 1 else 'ies need'} an editor:")
     for item in found:
         due = item.due.isoformat() if item.due else "-"
-        click.echo(f"  {item.reason:<14} {due:<10}  {item.entry.category}/{item.entry.id}.yaml  "
-                   f"{item.entry.text('en').title}")
+        by = f"  (checked by {item.reviewed_by})" if item.reviewed_by else ""
+        click.echo(f"  {item.reason:<15} {due:<10}  {item.entry.category}/{item.entry.id}.yaml  "
+                   f"{item.entry.text('en').title}{by}")
 
 
 @kb.command("gaps", short_help="Questions the bot could not answer.")

@@ -9,12 +9,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 from dotenv import load_dotenv
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = "govbot.db"
 DEFAULT_OFFICE_HOURS = "Mon-Fri 08:00-17:00"
+DEFAULT_CONSOLE_HOST = "127.0.0.1"
+# The labelled questions the console's "try a question" replays against a draft; missing files
+# are skipped (an installed bot has no tests/ folder).
+DEFAULT_CONSOLE_QUESTIONS = "tests/data/head_questions.jsonl,tests/data/dev_questions.jsonl"
 
 
 def bundled_path(name: str) -> Path:
@@ -41,6 +46,22 @@ class Settings:
     office_hours: str = DEFAULT_OFFICE_HOURS  # Cambodia time; see bot/officehours.py
     office_closed: str = ""  # days off, YYYY-MM-DD, comma-separated
     ignored_editors: tuple[str, ...] = ()  # GOVBOT_EDITORS entries that are not user ids
+    console_host: str = DEFAULT_CONSOLE_HOST  # the editors' console (polling, `govbot console`)
+    console_port: int = 8080
+    console_url: str = ""  # the address editors open; "" = http://<console_host>:<console_port>
+    console_questions: tuple[Path, ...] = tuple(
+        Path(p) for p in DEFAULT_CONSOLE_QUESTIONS.split(","))
+
+    @property
+    def console_base(self) -> str:
+        """Where sign-in links point: GOVBOT_CONSOLE_URL, else the webhook's own server (the
+        console shares it), else the console's local address."""
+        if self.console_url:
+            return self.console_url.rstrip("/")
+        if self.webhook_url:
+            parts = urlparse(self.webhook_url)
+            return f"{parts.scheme}://{parts.netloc}"
+        return f"http://{self.console_host}:{self.console_port}"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -70,6 +91,13 @@ class Settings:
             office_hours=environ.get("GOVBOT_OFFICE_HOURS", "").strip() or DEFAULT_OFFICE_HOURS,
             office_closed=environ.get("GOVBOT_OFFICE_CLOSED", "").strip(),
             ignored_editors=tuple(part for part in listed if part and not part.isdigit()),
+            console_host=environ.get("GOVBOT_CONSOLE_HOST", "").strip() or DEFAULT_CONSOLE_HOST,
+            console_port=int(environ.get("GOVBOT_CONSOLE_PORT", "8080") or 8080),
+            console_url=environ.get("GOVBOT_CONSOLE_URL", "").strip(),
+            console_questions=tuple(
+                Path(p.strip()) for p in environ.get(
+                    "GOVBOT_CONSOLE_QUESTIONS", DEFAULT_CONSOLE_QUESTIONS).split(",")
+                if p.strip()),
         )
 
     def warnings(self) -> list[str]:

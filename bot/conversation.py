@@ -13,6 +13,8 @@ import re
 import sqlite3
 from collections.abc import Callable
 
+from babel.lists import format_list
+
 from bot.assistant import ANSWER, Answer, Assistant
 from bot.config import Settings
 from bot.editing import EditorDesk
@@ -20,7 +22,8 @@ from bot.engine.decide import SUGGEST
 from bot.engine.normalize import detect_language
 from bot.handover import END, SEND_LAST, Handover
 from bot.i18n import LANGUAGE_NAMES, _, format_day, gettext
-from bot.model import Entry, best_sources
+from bot.kb.sources import host_of
+from bot.model import Entry, best_sources, editor_name
 from bot.officehours import OfficeHours
 from bot.replies import (
     HTML,
@@ -52,7 +55,7 @@ _ACTION_RE = re.compile(
     r"^(?:(e|c|t|l|f\+|f-|s\+|s-|sx):([a-z0-9-]{1,48})|m|n|x:yes|x:no|h|hx"
     r"|(ga):[0-9a-f]{10}:[a-z0-9-]{1,48}|(gd|gn):[0-9a-f]{10}|(hc):([0-9]{1,12}))$"
 )
-EDITOR_COMMANDS = frozenset({"gaps", "stats", "entry", "reload", "chatid"})
+EDITOR_COMMANDS = frozenset({"gaps", "stats", "entry", "reload", "chatid", "console"})
 CONTACT_ENTRY = "contact-human"
 
 MAX_TOPIC_ENTRIES = 10
@@ -72,11 +75,27 @@ def _text(lang: str, message: str, **values: object) -> Block:
     return Block(TEXT, gettext(lang, message, **values))
 
 
-def editor_name(ref: str) -> str:
-    """How the revision history names an editor: "telegram:<id>" for a Telegram account (as
-    docs/security.md says), other channels' references as they are ("console:local")."""
-    kind, _, number = ref.partition(":")
-    return f"telegram:{number}" if kind == "tg" else ref
+
+def press_note(entry: Entry, lang: str) -> str | None:
+    """For an answer that rests only on press reports, who reported it and when, and where to
+    check: "As reported by Phnom Penh Post, 28 December 2024; check https://…".
+
+    The reader must not take a newspaper's account for the government's word; None when any
+    source is official (or other), or when there are none.
+    """
+    if not entry.sources or any(s.standing != "press" for s in entry.sources):
+        return None
+    reports = [
+        gettext(lang, _("{publisher}, {date}"), publisher=s.publisher or host_of(s.url),
+                date=format_day(s.date, lang)) if s.date else (s.publisher or host_of(s.url))
+        for s in entry.sources
+    ]
+    reports = format_list(list(dict.fromkeys(reports)), locale=lang)
+    if entry.official_url:
+        return gettext(lang, _("As reported by {reports}; check {url}"), reports=reports,
+                       url=entry.official_url)
+    return gettext(lang, _("As reported by {reports}; no official page confirms it yet."),
+                   reports=reports)
 
 class Conversation:
     """Decides what to say. State lives in the store (`People`), never in this object."""
@@ -113,7 +132,8 @@ class Conversation:
         staff_chat = f"tg:{settings.staff_chat}" if settings.staff_chat else None
         return cls(
             assistant, people, settings.retention_days,
-            editors=editors, desk=EditorDesk(assistant, settings.knowledge_dir),
+            editors=editors,
+            desk=EditorDesk(assistant, settings.knowledge_dir, settings.console_base),
             handover=Handover(assistant, people, staff_chat, hours, settings.staff_lang),
             subscriptions=Subscriptions(assistant),
         )
@@ -123,9 +143,14 @@ class Conversation:
         """True when questions can go to a staff chat."""
         return self.handover is not None and self.handover.available
 
+    def may_edit(self, ref: str) -> bool:
+        """True for an editor (GOVBOT_EDITORS, as the process was started with): the web
+        console asks on every request, so removing an editor ends their sessions at once."""
+        return self.desk is not None and ref in self.editors
+
     def _is_editor(self, sender: Sender, what: str) -> bool:
         """Editors only; every refused attempt is logged (by pseudonym, never the raw id)."""
-        if self.desk is not None and sender.ref in self.editors:
+        if self.may_edit(sender.ref):
             return True
         log.warning("refused editor action %r from user %s", what[:40],
                     self.people.hash(sender.ref)[:8])
@@ -170,7 +195,7 @@ class Conversation:
                     "This chat's id is {id}. To make it the staff chat, set "
                     "GOVBOT_STAFF_CHAT={id} and restart the bot."), id=chat),))])
             return self.desk.command(  # type: ignore[union-attr]
-                name, args, lang, editor_name(sender.ref))
+                name, args, lang, sender.ref, sender.name)
         if name == "menu":
             return Outcome([self._categories(lang)])
         if name == "language":
@@ -411,7 +436,7 @@ class Conversation:
         """
         text = entry.text(lang)
         blocks = [Block(TITLE, text.title), Block(HTML, text.answer.strip())]
-        small_print = []
+        small_print = [note] if (note := press_note(entry, lang)) else []
         if entry.sources:
             small_print.append(
                 gettext(lang, _("Source: {url}"), url=best_sources(entry.sources)[0].url))

@@ -18,9 +18,9 @@ from bot.chart import outcome_chart
 from bot.engine.normalize import detect_language, normalize
 from bot.i18n import _, format_day, format_duration, gettext
 from bot.kb.importer import import_knowledge
-from bot.model import EntryText, Question
+from bot.model import EntryText, Question, editor_name
 from bot.replies import HTML, NOTE, TEXT, TITLE, Block, Button, Outcome, Reply
-from bot.store import handovers, outbox
+from bot.store import handovers, outbox, signin
 from bot.store.gaps import Gap, gaps
 from bot.store.knowledge import add_not_ours_question, read_entry
 from bot.store.revisions import history, save_entry
@@ -42,16 +42,21 @@ def gap_key(gap: Gap) -> str:
 class EditorDesk:
     """Editor commands and the gap buttons."""
 
-    def __init__(self, assistant: Assistant, knowledge_dir: Path) -> None:
+    def __init__(self, assistant: Assistant, knowledge_dir: Path, console_url: str = "") -> None:
         self.assistant = assistant
         self.knowledge_dir = knowledge_dir
+        self.console_url = console_url
 
     @property
     def db(self):
         return self.assistant.db
 
-    def command(self, name: str, args: str, lang: str, editor: str) -> Outcome | None:
-        """/gaps, /stats, /entry <id>, /reload [quiet]; None for any other command."""
+    def command(
+        self, name: str, args: str, lang: str, editor: str, display_name: str = ""
+    ) -> Outcome | None:
+        """/gaps, /stats, /entry <id>, /reload [quiet], /console; None for any other command."""
+        if name == "console":
+            return self.console_link(lang, editor, display_name)
         if name == "gaps":
             return self.gap_list(lang)
         if name == "stats":
@@ -59,8 +64,21 @@ class EditorDesk:
         if name == "entry":
             return self.entry(args.strip(), lang)
         if name == "reload":
-            return self.reload(lang, editor, notify=args.strip().lower() != "quiet")
+            return self.reload(lang, editor_name(editor), notify=args.strip().lower() != "quiet")
         return None
+
+    def console_link(self, lang: str, editor: str, display_name: str) -> Outcome:
+        """A one-time sign-in link to the web console (10 minutes, single use)."""
+        token = signin.issue_link(self.db, editor, display_name)
+        link = f"{self.console_url}/console/login?token={token}"
+        log.info("editor %s asked for a console sign-in link", editor)
+        return Outcome([Reply((
+            Block(TEXT, gettext(lang, _("Your sign-in link to the editors' console:"))),
+            Block(TEXT, link),
+            Block(NOTE, gettext(lang, _(
+                "It works once, for 10 minutes. Do not forward it: whoever opens it signs in "
+                "as you."))),
+        ))])
 
     def gap_list(self, lang: str) -> Outcome:
         found = gaps(self.db, order="count", limit=GAPS_SHOWN)

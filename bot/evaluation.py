@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.assistant import MAX_QUERY_CHARS, Answer, Assistant
+from bot.assistant import MAX_QUERY_CHARS, Answer, Assistant, Snapshot
 from bot.engine.decide import ANSWER, SUGGEST, Thresholds
 from bot.engine.normalize import detect_language
 
@@ -125,3 +125,47 @@ def _count(report: LangReport, row: Labelled, answer: Answer) -> None:
     elif answer.status == SUGGEST and any(s.entry.topic in row.topics for s in answer.suggestions):
         report.suggested_right += 1
     report.misses.append((row, answer))
+
+
+@dataclass(frozen=True)
+class Change:
+    """A labelled question a draft would answer differently, and whether that is better."""
+
+    row: Labelled
+    before: Answer
+    after: Answer
+
+    @property
+    def verdict(self) -> str:
+        """"better", "worse" or "different", judged by the row's topic labels."""
+        right_before, right_after = _is_right(self.row, self.before), _is_right(self.row,
+                                                                                self.after)
+        if right_before == right_after:
+            return "different"
+        return "better" if right_after else "worse"
+
+
+def _outcome(answer: Answer) -> tuple[str, str | None, tuple[str, ...]]:
+    return (answer.status, answer.entry.id if answer.entry else None,
+            tuple(s.entry.id for s in answer.suggestions) if answer.entry is None else ())
+
+
+def _is_right(row: Labelled, answer: Answer) -> bool:
+    answered = answer.status == ANSWER and answer.entry is not None
+    if not row.topics:
+        return not answered
+    return answered and answer.entry.topic in row.topics  # type: ignore[union-attr]
+
+
+def changed_answers(
+    assistant: Assistant, draft: Snapshot, rows: Iterable[Labelled]
+) -> list[Change]:
+    """The questions whose answer (outcome, entry or choices offered) differs between the
+    knowledge being served and `draft`: what an edit would change before it goes live."""
+    changes = []
+    for row in rows:
+        before = assistant.ask(row.q, _row_lang(row))
+        after = assistant.ask(row.q, _row_lang(row), snapshot=draft)
+        if _outcome(before) != _outcome(after):
+            changes.append(Change(row, before, after))
+    return changes

@@ -213,3 +213,10 @@ def entry_from_dict(data: dict, standing_of: Callable[[str], str] | None = None)
         deadline=_as_date(data.get("deadline")),
         only_when=tuple(str(word) for word in data.get("only_when") or ()),
     )
+
+
+def editor_name(ref: str) -> str:
+    """How the revision history names an editor: "telegram:<id>" for a Telegram account (as
+    docs/security.md says), other channels' references as they are ("console:local")."""
+    kind, _, number = ref.partition(":")
+    return f"telegram:{number}" if kind == "tg" else ref

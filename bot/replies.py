@@ -87,6 +87,7 @@ class Sender:
     ref: str
     lang_hint: str | None = None
     chat: str | None = None
+    name: str = ""  # the display name, recorded only for editors (who signed a console session)
 
     @property
     def private(self) -> bool:

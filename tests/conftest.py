@@ -165,6 +165,21 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
     assert server.internal_errors == []  # a crash inside the fake is a bug in the fake
 
 
+def edit_file(path: Path, old: str, new: str) -> None:
+    """Replace the first `old` in a knowledge file, as an editor would (it must be there)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The number of the first line of `path` that contains `needle`."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
 def dedent(text: str) -> str:
     """textwrap.dedent, re-exported so tests write YAML inline readably."""
     return textwrap.dedent(text)

@@ -24,7 +24,9 @@ def _catalog(lang: str):
 
 def _source_msgids() -> set[str]:
     found = extract_from_dir(
-        str(ROOT / "bot"), method_map=[("**.py", "python")], keywords={"_": None}
+        str(ROOT / "bot"), method_map=[("**.py", "python"), ("web/templates/**.html", "jinja2")],
+        options_map={"web/templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}},
+        keywords={"_": None},
     )
     return {msg[2] for msg in found}
 

@@ -5,24 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 from bot.kb.importer import import_knowledge, load_knowledge
 from bot.model import EntryText, Question, entry_from_dict, entry_to_dict
 from bot.store.knowledge import apply_changes, knowledge_version, read_entries
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _line_of(path: Path, needle: str) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(needle)
+from tests.conftest import edit_file, line_of
 
 
 def test_sample_knowledge_is_valid(knowledge):
@@ -33,26 +20,26 @@ def test_sample_knowledge_is_valid(knowledge):
 
 def test_bad_html_is_reported_with_file_line_and_field(knowledge):
     path = knowledge / "visitors" / "evisa-fees.yaml"
-    _edit(path, "report <b>US$30</b>;", "report <b>US$30<br>;")
+    edit_file(path, "report <b>US$30</b>;", "report <b>US$30<br>;")
     [*problems] = load_knowledge(knowledge).errors
     assert {p.path for p in problems} == {path}
     assert {p.field for p in problems} == {"en.answer"}
-    assert problems[0].line == _line_of(path, "answer: |")
+    assert problems[0].line == line_of(path, "answer: |")
     assert any("<br> is not allowed" in p.message for p in problems)
 
 
 def test_every_problem_is_listed_at_once(knowledge):
     path = knowledge / "services" / "id-card-apply.yaml"
-    _edit(path, "topic: id-card", "topic: id-cards")
-    _edit(path, "reviewed: 2026-11-20", "reviewed: 2999-01-01")
-    _edit(path, "https://www.evisa.gov.kh/termcondition.aspx", "http://evisa.gov.kh")
+    edit_file(path, "topic: id-card", "topic: id-cards")
+    edit_file(path, "reviewed: 2026-11-20", "reviewed: 2999-01-01")
+    edit_file(path, "https://www.evisa.gov.kh/termcondition.aspx", "http://evisa.gov.kh")
     fields = {p.field for p in load_knowledge(knowledge).errors}
     assert fields == {"topic", "reviewed", "sources.0"}
 
 
 def test_a_question_shared_by_two_entries_is_an_error(knowledge):
     path = knowledge / "visitors" / "evisa-fees.yaml"
-    _edit(path, "evisa fee", "Apply  E-Visa!")  # "apply evisa" once normalised
+    edit_file(path, "evisa fee", "Apply  E-Visa!")  # "apply evisa" once normalised
     [error] = load_knowledge(knowledge).errors
     assert error.path == path and error.field == "en.questions.1"
     assert "also a question of evisa-apply" in error.message
@@ -69,8 +56,8 @@ def test_missing_language_is_an_error_unless_draft(knowledge):
 
 def test_unknown_related_id_and_typo_fields(knowledge):
     path = knowledge / "visitors" / "evisa-apply.yaml"
-    _edit(path, "related: [evisa-fees]", "related: [evisa-fee]")
-    _edit(path, "  title: Apply", "  titel: Apply")
+    edit_file(path, "related: [evisa-fees]", "related: [evisa-fee]")
+    edit_file(path, "  title: Apply", "  titel: Apply")
     messages = sorted(p.message for p in load_knowledge(knowledge).errors)
     assert any('"evisa-fee" is not the id of another entry' in m for m in messages)
     assert any('unknown field "titel"' in m for m in messages)
@@ -78,38 +65,38 @@ def test_unknown_related_id_and_typo_fields(knowledge):
 
 def test_yaml_syntax_error_names_the_line(knowledge):
     path = knowledge / "visitors" / "evisa-apply.yaml"
-    _edit(path, "topic: evisa", "topic: [evisa")
+    edit_file(path, "topic: evisa", "topic: [evisa")
     [problem] = [p for p in load_knowledge(knowledge).errors if p.path == path]
     assert problem.path == path and problem.line >= 2 and "YAML syntax" in problem.message
 
 
 def test_unclosed_list_is_reported_on_its_own_line_with_a_plain_hint(knowledge):
     path = knowledge / "visitors" / "evisa-apply.yaml"
-    _edit(path, "related: [evisa-fees]", "related: [evisa-fees")
+    edit_file(path, "related: [evisa-fees]", "related: [evisa-fees")
     [problem] = load_knowledge(knowledge).errors  # evisa-fees's related is not reported too
-    assert (problem.path, problem.line) == (path, _line_of(path, "related:"))
+    assert (problem.path, problem.line) == (path, line_of(path, "related:"))
     assert problem.message == "YAML syntax: a list opened with [ on this line is not closed with ]"
 
 
 def test_unclosed_quote_is_reported_where_the_quote_opens(knowledge):
     path = knowledge / "visitors" / "evisa-fees.yaml"
-    _edit(path, "topic: evisa", 'topic: "evisa')
+    edit_file(path, "topic: evisa", 'topic: "evisa')
     [problem] = load_knowledge(knowledge).errors
-    assert problem.line == _line_of(path, "topic:")
+    assert problem.line == line_of(path, "topic:")
     assert "a quote opened on this line is not closed" in problem.message
 
 
 def test_a_colon_inside_a_value_gets_a_hint_to_quote_it(knowledge):
     path = knowledge / "visitors" / "evisa-fees.yaml"
-    _edit(path, "category: visitors", "category: visitors: tourists")
+    edit_file(path, "category: visitors", "category: visitors: tourists")
     [problem] = load_knowledge(knowledge).errors
-    assert problem.line == _line_of(path, "category:")
+    assert problem.line == line_of(path, "category:")
     assert "put text that contains ': ' in quotes" in problem.message
 
 
 def test_a_day_first_date_in_yaml_says_what_was_given(knowledge):
     path = knowledge / "visitors" / "evisa-fees.yaml"
-    _edit(path, "reviewed: 2026-11-20", "reviewed: 25/11/2026")
+    edit_file(path, "reviewed: 2026-11-20", "reviewed: 25/11/2026")
     [problem] = load_knowledge(knowledge).errors
     assert problem.message == "date must be YYYY-MM-DD (got 25/11/2026)"
 
@@ -117,8 +104,8 @@ def test_a_day_first_date_in_yaml_says_what_was_given(knowledge):
 def test_import_with_one_bad_file_changes_nothing(db, knowledge):
     assert import_knowledge(db, knowledge, "tester").summary is not None
     before = [entry_to_dict(e) for e in read_entries(db)]
-    _edit(knowledge / "visitors" / "evisa-apply.yaml", "Apply online", "Apply online & now")
-    _edit(knowledge / "visitors" / "evisa-fees.yaml", "2026-11-20", "2026-11-21")
+    edit_file(knowledge / "visitors" / "evisa-apply.yaml", "Apply online", "Apply online & now")
+    edit_file(knowledge / "visitors" / "evisa-fees.yaml", "2026-11-20", "2026-11-21")
     result = import_knowledge(db, knowledge, "tester")
     assert result.summary is None
     assert [str(p.path.name) for p in result.validated.errors] == ["evisa-apply.yaml"]
@@ -136,9 +123,9 @@ def test_import_records_revisions_and_reimport_is_a_no_op(db, knowledge):
     assert not again.any_change and len(again.unchanged) == 3
     assert knowledge_version(db) == version and db["revisions"].count == 3
 
-    _edit(knowledge / "visitors" / "evisa-fees.yaml", "US$30", "US$35")
+    edit_file(knowledge / "visitors" / "evisa-fees.yaml", "US$30", "US$35")
     (knowledge / "services" / "id-card-apply.yaml").unlink()
-    _edit(knowledge / "visitors" / "evisa-apply.yaml", "related: [evisa-fees]",
+    edit_file(knowledge / "visitors" / "evisa-apply.yaml", "related: [evisa-fees]",
           "related: [evisa-fees]")
     third = import_knowledge(db, knowledge, "dara").summary
     assert third.changed == ["evisa-fees"] and third.removed == ["id-card-apply"]

@@ -14,13 +14,14 @@ from bot.cli import main
 from bot.config import bundled_path
 from bot.kb.csvfile import entries_csv, load_csv, write_csv
 from bot.kb.export import entries_json, write_folder
-from bot.kb.files import read_domains
+from bot.kb.files import read_rules
 from bot.kb.importer import import_knowledge, load_knowledge
 from bot.kb.sources import read_domain_lists
 from bot.model import Source, best_sources
 from bot.store.db import open_db
 from bot.store.knowledge import read_entries
 from bot.store.revisions import history
+from tests.conftest import edit_file, line_of
 
 SOURCES_YAML = """\
 official:
@@ -45,24 +46,11 @@ sources:
 """
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _line_of(path: Path, needle: str) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(needle)
-
-
 @pytest.fixture
 def lists(knowledge: Path) -> Path:
     """The small knowledge folder with domain lists and one entry citing three sources."""
     (knowledge / "sources.yaml").write_text(SOURCES_YAML, encoding="utf-8")
-    _edit(knowledge / "visitors" / "evisa-fees.yaml",
+    edit_file(knowledge / "visitors" / "evisa-fees.yaml",
           "sources:\n  - https://www.evisa.gov.kh/termcondition.aspx\n", MAPPING_SOURCES)
     return knowledge
 
@@ -84,7 +72,7 @@ def test_a_source_is_written_as_a_mapping_or_a_plain_url(lists):
 
 def test_a_domain_on_no_list_is_other(knowledge):
     (knowledge / "sources.yaml").write_text(SOURCES_YAML, encoding="utf-8")
-    _edit(knowledge / "visitors" / "evisa-fees.yaml",
+    edit_file(knowledge / "visitors" / "evisa-fees.yaml",
           "https://www.evisa.gov.kh/termcondition.aspx", "https://example.org/visa")
     [source] = _fees(load_knowledge(knowledge).entries).sources
     assert source.standing == "other"
@@ -92,7 +80,7 @@ def test_a_domain_on_no_list_is_other(knowledge):
 
 def test_the_entrys_own_standing_wins_over_the_lists(lists):
     path = lists / "visitors" / "evisa-fees.yaml"
-    _edit(path, "  - url: https://www.phnompenhpost.com/national/e-visa-fees\n",
+    edit_file(path, "  - url: https://www.phnompenhpost.com/national/e-visa-fees\n",
           "  - url: https://www.phnompenhpost.com/national/e-visa-fees\n    standing: other\n")
     assert _fees(load_knowledge(lists).entries).sources[1].standing == "other"
 
@@ -116,13 +104,13 @@ def _source_file(text: str):
 
 def test_a_bad_domain_is_an_error_at_its_line_even_when_called_official(lists):
     path = lists / "visitors" / "evisa-fees.yaml"
-    _edit(path, "  - https://m.phnompenhpost.com/national/plain\n",
+    edit_file(path, "  - https://m.phnompenhpost.com/national/plain\n",
           "  - url: https://khm.125visa.com/wenti/1.html\n    standing: official\n"
           "  - https://staygate.blogspot.com/2023/12/e-arrival.html\n")
     errors = load_knowledge(lists).errors
     assert [(p.path, p.line, p.field) for p in errors] == [
-        (path, _line_of(path, "125visa"), "sources.2.url"),
-        (path, _line_of(path, "staygate"), "sources.3"),
+        (path, line_of(path, "125visa"), "sources.2.url"),
+        (path, line_of(path, "staygate"), "sources.3"),
     ]
     assert "125visa.com, a site a government answer must never send a citizen to" in (
         errors[0].message)
@@ -130,15 +118,15 @@ def test_a_bad_domain_is_an_error_at_its_line_even_when_called_official(lists):
 
 def test_a_source_mapping_with_mistakes_is_reported_field_by_field(lists):
     path = lists / "visitors" / "evisa-fees.yaml"
-    _edit(path, "    standing: official\n    publisher: Ministry of Foreign Affairs\n"
+    edit_file(path, "    standing: official\n    publisher: Ministry of Foreign Affairs\n"
           "    date: 2024-12-28\n",
           "    standing: governmental\n    publisher: ''\n    date: 28/12/2024\n    pubisher: x\n")
     fields = {p.field: p.line for p in load_knowledge(lists).errors if p.path == path}
     assert fields == {
-        "sources.0.standing": _line_of(path, "governmental"),
-        "sources.0.publisher": _line_of(path, "publisher: ''"),
-        "sources.0.date": _line_of(path, "28/12/2024"),
-        "sources.0.pubisher": _line_of(path, "pubisher"),
+        "sources.0.standing": line_of(path, "governmental"),
+        "sources.0.publisher": line_of(path, "publisher: ''"),
+        "sources.0.date": line_of(path, "28/12/2024"),
+        "sources.0.pubisher": line_of(path, "pubisher"),
     }
 
 
@@ -151,7 +139,7 @@ def test_mistakes_in_the_domain_lists_are_reported_at_their_line(lists):
 
 
 def test_the_bundled_domain_lists_are_valid():
-    lists, problems = read_domain_lists(read_domains(bundled_path("knowledge")))
+    lists, problems = read_domain_lists(read_rules(bundled_path("knowledge")).domains)
     assert problems == []
     assert lists.standing_of("https://www.evisa.gov.kh/") == "official"
     assert lists.standing_of("https://www.einpresswire.com/article/1") == "other"
@@ -161,10 +149,10 @@ def test_the_bundled_domain_lists_are_valid():
 
 def test_only_when_must_be_a_list_of_words(lists):
     path = lists / "visitors" / "evisa-fees.yaml"
-    _edit(path, "reviewed:", "only_when: [korea, '']\nreviewed:")
+    edit_file(path, "reviewed:", "only_when: [korea, '']\nreviewed:")
     [error] = load_knowledge(lists).errors
-    assert (error.field, error.line) == ("only_when", _line_of(path, "only_when"))
-    _edit(path, "only_when: [korea, '']", "only_when: [korea, សេអ៊ូល]")
+    assert (error.field, error.line) == ("only_when", line_of(path, "only_when"))
+    edit_file(path, "only_when: [korea, '']", "only_when: [korea, សេអ៊ូល]")
     assert _fees(load_knowledge(lists).entries).only_when == ("korea", "សេអ៊ូល")
 
 
@@ -173,7 +161,7 @@ def test_only_when_must_be_a_list_of_words(lists):
 
 @pytest.fixture
 def stored(db, lists):
-    _edit(lists / "visitors" / "evisa-fees.yaml", "reviewed:", "only_when: [korea, កូរ៉េ]\n"
+    edit_file(lists / "visitors" / "evisa-fees.yaml", "reviewed:", "only_when: [korea, កូរ៉េ]\n"
           "reviewed:")
     assert import_knowledge(db, lists, "sokha").summary is not None
     return db
@@ -201,7 +189,7 @@ def test_csv_has_one_source_per_line_and_imports_back_unchanged(stored, tmp_path
             "Ministry of Foreign Affairs | 2024-12-28\n"
             "https://www.phnompenhpost.com/national/e-visa-fees | press") in path.read_text(
                 encoding="utf-8-sig")
-    summary = import_knowledge(stored, path, "cli", domains_from=lists).summary
+    summary = import_knowledge(stored, path, "cli", rules_from=lists).summary
     assert summary is not None and not summary.any_change
 
 
@@ -212,7 +200,7 @@ def test_a_csv_source_given_as_a_bare_url_takes_its_standing_from_the_lists(stor
         "https://www.phnompenhpost.com/national/e-visa-fees | press",
         "https://www.phnompenhpost.com/national/e-visa-fees")
     path.write_text(text, encoding="utf-8")
-    result = load_csv(path, None, read_domains(lists))
+    result = load_csv(path, None, read_rules(lists))
     assert _fees(result.entries).sources[1].standing == "press"
 
 
@@ -221,7 +209,7 @@ def test_a_csv_source_on_a_bad_domain_names_row_column_and_item(stored, lists, t
     path.write_text(entries_csv(read_entries(stored)).replace(
         "https://m.phnompenhpost.com/national/plain | press",
         "https://x.blogspot.com/a | press"), encoding="utf-8")
-    [error] = load_csv(path, None, read_domains(lists)).errors
+    [error] = load_csv(path, None, read_rules(lists)).errors
     assert error.field == "row 3, column sources, item 3 (url)"
 
 
@@ -236,7 +224,7 @@ def test_json_export_and_revisions_carry_the_sources(stored):
 
 
 def test_a_changed_standing_shows_in_the_history(stored, lists):
-    _edit(lists / "visitors" / "evisa-fees.yaml", "  - https://m.phnompenhpost.com/national/plain",
+    edit_file(lists / "visitors" / "evisa-fees.yaml", "  - https://m.phnompenhpost.com/national/plain",
           "  - url: https://m.phnompenhpost.com/national/plain\n    standing: other")
     import_knowledge(stored, lists, "dara")
     [change] = history(stored, "evisa-fees")[0].changes

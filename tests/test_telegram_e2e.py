@@ -3,6 +3,7 @@ Bot API server on 127.0.0.1. Each scenario asserts what a user would see."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 from contextlib import asynccontextmanager
@@ -17,10 +18,11 @@ from bot.telegram.app import (
     GUARD,
     _post_init,
     build_application,
-    log_refused_webhooks,
     webhook_secret,
 )
 from bot.telegram.polling import polling
+from bot.web.app import create_app
+from bot.web.server import web_server, webhook_route
 from tests.fakeapi import FakeBotApi
 
 TOKEN = "123456:TEST-token-never-logged"
@@ -64,14 +66,21 @@ async def running_bot(
         await app.start()
         try:
             if webhook:
-                log_refused_webhooks()
                 port = free_port()
-                await app.updater.start_webhook(
-                    listen="127.0.0.1", port=port, url_path="telegram",
-                    webhook_url=f"http://127.0.0.1:{port}/telegram",
-                    secret_token=webhook_secret(settings),
-                )
-                yield api, assistant
+                secret = webhook_secret(settings)
+                server = web_server(
+                    create_app(conversation, settings, [webhook_route(app, "telegram", secret)]),
+                    "127.0.0.1", port)
+                serving = asyncio.create_task(server.serve())
+                while not server.started:
+                    await asyncio.sleep(0.01)
+                await app.bot.set_webhook(f"http://127.0.0.1:{port}/telegram",
+                                          secret_token=secret)
+                try:
+                    yield api, assistant
+                finally:
+                    server.should_exit = True
+                    await serving
             else:
                 async with polling(app, long_poll=1):
                     yield api, assistant

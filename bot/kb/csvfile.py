@@ -27,7 +27,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from bot.kb.files import KnowledgeFiles, SourceFile
+from bot.kb.files import KnowledgeFiles, RuleFiles, SourceFile
 from bot.kb.validate import ID_RE, Problem, Validated, validate
 from bot.model import LANGS, Entry, EntryText, Question, Source
 
@@ -275,13 +275,13 @@ def read_csv_rows(
 
 def load_csv(
     path: Path, categories: Mapping[str, Mapping[str, str]] | None = None,
-    domains: SourceFile | None = None,
+    rules: RuleFiles | None = None,
 ) -> Validated:
     """Read and validate a CSV export exactly as a knowledge folder would be validated.
 
     `categories` are the store's menu categories (the CSV does not carry them); when given, a
-    row's category must be one of them. `domains` is the knowledge folder's sources.yaml, which
-    gives plain-URL sources their standing and names the bad domains.
+    row's category must be one of them. `rules` are the knowledge folder's rule files: the domain
+    lists that give plain-URL sources their standing, the Khmer style, the dated words.
     """
     rows, problems = read_csv_rows(path)
     if problems and not rows:
@@ -310,7 +310,8 @@ def load_csv(
         row_ids.add(entry_id)
         curated_by_id.setdefault(entry_id, curated)
     table = SourceFile(Path("categories (as stored)"), dict(categories)) if categories else None
-    validated = validate(KnowledgeFiles(path.parent, sources, None, table, domains=domains))
+    validated = validate(KnowledgeFiles(path.parent, sources, None, table,
+                                        rules=rules or RuleFiles()))
     validated.categories = {}
     renames = sorted(where.items(), key=lambda kv: -len(kv[0]))
     for problem in validated.problems:

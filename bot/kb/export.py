@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from bot.kb.files import CATEGORIES_FILE, ENTRY_GLOB, SCOPE_FILE, SYNONYMS_FILE, read_domains
+from bot.kb.files import CATEGORIES_FILE, ENTRY_GLOB, SCOPE_FILE, SYNONYMS_FILE, read_rules
 from bot.kb.sources import read_domain_lists
 from bot.model import LANGS, Entry, Source, entry_from_dict, entry_to_dict
 from bot.store.knowledge import read_categories, read_entries, read_scope, read_synonyms
@@ -105,7 +105,7 @@ def _source_lines(source: Source) -> list[str]:
     return lines
 
 
-def _files_form(entry: Entry) -> dict[str, object]:
+def files_form(entry: Entry) -> dict[str, object]:
     """What the YAML file holds: the entry without the questions editors added in Telegram."""
     data = entry_to_dict(entry)
     for lang in LANGS:
@@ -150,7 +150,7 @@ def entry_yaml(entry: Entry) -> str:
         if lang in entry.texts:
             lines.extend(_text_block(entry, lang))
     text = "\n".join(lines) + "\n"
-    expected = _files_form(entry)
+    expected = files_form(entry)
     try:
         parsed = yaml.safe_load(text)
         same = entry_to_dict(entry_from_dict(parsed)) == expected
@@ -207,7 +207,7 @@ def _parsed_content(rel: str, text: str, standing_of: Callable[[str], str]) -> o
     data = yaml.safe_load(text)
     if rel in (SYNONYMS_FILE, CATEGORIES_FILE, SCOPE_FILE):
         return data or {}
-    return _files_form(entry_from_dict(data, standing_of))
+    return files_form(entry_from_dict(data, standing_of))
 
 
 def folder_files(
@@ -230,7 +230,7 @@ def _folder(
     for entry in entries:
         plain = all(q.origin == "curated" for t in entry.texts.values() for q in t.questions)
         files[f"{entry.category}/{entry.id}.yaml"] = _File(
-            entry_yaml(entry), _files_form(entry) if plain else None
+            entry_yaml(entry), files_form(entry) if plain else None
         )
     files[SYNONYMS_FILE] = _File(
         SYNONYMS_HEADER + synonyms_yaml(synonyms),
@@ -277,7 +277,7 @@ def write_folder(db: sqlite_utils.Database, out: Path, *, overwrite: bool = Fals
     if not overwrite and (existing or (out / SYNONYMS_FILE).exists()):
         raise ExportError(f"{out} already holds knowledge files; add --overwrite to replace them")
     files = _folder(read_entries(db), read_synonyms(db), read_categories(db), read_scope(db))
-    domains, _ = read_domain_lists(read_domains(out) if out.is_dir() else None)
+    domains, _ = read_domain_lists(read_rules(out).domains if out.is_dir() else None)
     result = FolderExport()
     for rel, wanted in sorted(files.items()):
         path = out / rel

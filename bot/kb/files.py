@@ -16,6 +16,8 @@ SYNONYMS_FILE = "synonyms.yaml"
 SCOPE_FILE = "scope.yaml"
 CATEGORIES_FILE = "categories.yaml"
 SOURCES_FILE = "sources.yaml"  # domain lists: official, press, other, bad
+STYLE_FILE = "khmer-style.yaml"  # the Khmer style's word lists
+DATED_FILE = "dated-words.yaml"  # words that make an answer a dated fact
 
 
 @dataclass
@@ -37,11 +39,23 @@ class SourceFile:
         return 1
 
 
+    def text_line(self, field_path: str, text: str, offset: int) -> int:
+        """Line of the character at `offset` of the field's text: exact inside a literal block
+        (`answer: |`), else the field's own line."""
+        first = self.lines.get(field_path + TEXT_START)
+        return first + text.count("\n", 0, offset) if first else self.line(field_path)
+
+
+TEXT_START = "#text"  # suffix of a field path: the first line of its literal block's text
+
+
 def _record_lines(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             child = f"{path}.{key_node.value}" if path else str(key_node.value)
             lines[child] = key_node.start_mark.line + 1
+            if isinstance(value_node, yaml.ScalarNode) and value_node.style == "|":
+                lines[child + TEXT_START] = value_node.start_mark.line + 2
             _record_lines(value_node, child, lines)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
@@ -95,10 +109,16 @@ def read_yaml(path: Path) -> SourceFile:
     """Parse one file; a syntax error is kept on the result rather than raised."""
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
     except UnicodeDecodeError:
         return SourceFile(path, None, error="the file is not UTF-8 text", error_line=1)
+    return parse_yaml(path, text)
+
+
+def parse_yaml(path: Path, text: str) -> SourceFile:
+    """Parse one file's text as if read from `path` (the console validates drafts this way)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         line, message = describe_syntax_error(exc)
         return SourceFile(path, None, error=f"YAML syntax: {message}", error_line=line)
@@ -106,6 +126,28 @@ def read_yaml(path: Path) -> SourceFile:
     if node is not None:
         _record_lines(node, "", lines)
     return SourceFile(path, data, lines)
+
+
+@dataclass
+class RuleFiles:
+    """The files that hold the validator's rules; a folder without one skips its checks."""
+
+    domains: SourceFile | None = None  # sources.yaml
+    style: SourceFile | None = None  # khmer-style.yaml
+    dated: SourceFile | None = None  # dated-words.yaml
+
+    def present(self) -> list[SourceFile]:
+        """The rule files the folder has."""
+        return [f for f in (self.domains, self.style, self.dated) if f is not None]
+
+
+def read_rules(root: Path) -> RuleFiles:
+    """The folder's rule files, parsed (None for each one it does not have)."""
+    def one(name: str) -> SourceFile | None:
+        path = root / name
+        return read_yaml(path) if path.exists() else None
+
+    return RuleFiles(one(SOURCES_FILE), one(STYLE_FILE), one(DATED_FILE))
 
 
 @dataclass
@@ -117,17 +159,11 @@ class KnowledgeFiles:
     synonyms: SourceFile | None
     categories: SourceFile | None
     scope: SourceFile | None = None
-    domains: SourceFile | None = None  # sources.yaml
-
-
-def read_domains(root: Path) -> SourceFile | None:
-    """The folder's sources.yaml (domain lists), parsed, or None when there is none."""
-    path = root / SOURCES_FILE
-    return read_yaml(path) if path.exists() else None
+    rules: RuleFiles = field(default_factory=RuleFiles)
 
 
 def read_folder(root: Path) -> KnowledgeFiles:
-    """Read entry files (`<category>/<id>.yaml`), synonyms, categories, scope and sources.yaml."""
+    """Read entry files (`<category>/<id>.yaml`), synonyms, categories, scope and the rule files."""
     entries = [read_yaml(p) for p in sorted(root.glob(ENTRY_GLOB))]
     synonyms = root / SYNONYMS_FILE
     categories = root / CATEGORIES_FILE
@@ -138,5 +174,5 @@ def read_folder(root: Path) -> KnowledgeFiles:
         read_yaml(synonyms) if synonyms.exists() else None,
         read_yaml(categories) if categories.exists() else None,
         read_yaml(scope) if scope.exists() else None,
-        read_domains(root),
+        read_rules(root),
     )

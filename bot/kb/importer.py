@@ -15,7 +15,7 @@ import sqlite_utils
 
 from bot.config import bundled_path
 from bot.kb.csvfile import load_csv
-from bot.kb.files import read_domains, read_folder
+from bot.kb.files import read_folder, read_rules
 from bot.kb.validate import Validated, validate
 from bot.model import Entry, EntryText
 from bot.store.knowledge import ChangeSummary, apply_changes, read_categories
@@ -38,18 +38,18 @@ def is_csv(path: Path) -> bool:
 
 def load_knowledge(
     path: Path, categories: Mapping[str, Mapping[str, str]] | None = None,
-    domains_from: Path | None = None,
+    rules_from: Path | None = None,
 ) -> Validated:
     """Read and validate a knowledge folder (or CSV export) without touching any store.
 
-    `categories` and `domains_from` matter only for a CSV, which carries neither: the store's
-    categories when known, and the knowledge folder whose sources.yaml judges the sources
-    (the bundled one by default).
+    `categories` and `rules_from` matter only for a CSV, which carries neither: the store's
+    categories when known, and the knowledge folder whose rule files (sources.yaml,
+    khmer-style.yaml, dated-words.yaml) apply (the bundled one by default).
     """
     if is_csv(path):
         if not path.is_file():
             raise FileNotFoundError(f"CSV file not found: {path}")
-        return load_csv(path, categories, read_domains(domains_from or bundled_path("knowledge")))
+        return load_csv(path, categories, read_rules(rules_from or bundled_path("knowledge")))
     if not path.is_dir():
         raise FileNotFoundError(f"knowledge folder not found: {path}")
     return validate(read_folder(path))
@@ -83,18 +83,31 @@ def files_hold(path: Path, entry_id: str, entry: Entry | None) -> bool | None:
 
 def import_knowledge(
     db: sqlite_utils.Database, path: Path, editor: str, *, keep_editor_questions: bool = True,
-    notify: bool = True, domains_from: Path | None = None,
+    notify: bool = True, rules_from: Path | None = None,
 ) -> ImportResult:
     """Validate `path`; when it has no errors, make the store match it in one transaction.
 
     Questions editors attached in Telegram are kept (and counted in the summary) unless
     `keep_editor_questions` is False. A CSV leaves the store's synonyms and categories alone.
     With `notify`, subscribers of the topics of new or changed entries get one message each,
-    queued in the outbox in the same transaction (sent by the running bot). `domains_from`:
+    queued in the outbox in the same transaction (sent by the running bot). `rules_from`:
     see `load_knowledge`.
     """
     csv_source = is_csv(path)
-    validated = load_knowledge(path, read_categories(db) if csv_source else None, domains_from)
+    validated = load_knowledge(path, read_categories(db) if csv_source else None, rules_from)
+    return apply_validated(db, validated, editor, tables=not csv_source,
+                           keep_editor_questions=keep_editor_questions, notify=notify)
+
+
+def apply_validated(
+    db: sqlite_utils.Database, validated: Validated, editor: str, *, tables: bool,
+    keep_editor_questions: bool = True, notify: bool = True,
+) -> ImportResult:
+    """The one path every content change takes (files, CSV, the web console): nothing when
+    `validated` has errors, else the store made to hold exactly its entries in one transaction,
+    with a revision per changed entry and the subscribers' messages queued. `tables`: also
+    replace synonyms and categories (a folder has them; a CSV or one edited entry does not).
+    """
     if validated.errors:
         return ImportResult(validated, None)
     entries = validated.entries if keep_editor_questions else [
@@ -102,9 +115,9 @@ def import_knowledge(
     notified = 0
     with db.atomic():
         summary = apply_changes(
-            db, entries, None if csv_source else validated.synonyms, editor,
-            categories=None if csv_source else validated.categories,
-            scope=None if csv_source else validated.scope,
+            db, entries, validated.synonyms if tables else None, editor,
+            categories=validated.categories if tables else None,
+            scope=validated.scope if tables else None,
             keep_editor_questions=keep_editor_questions,
         )
         if notify and (summary.added or summary.changed):

@@ -16,7 +16,7 @@ from bot.engine.normalize import normalize
 from bot.engine.scope import MARKER_LISTS, SCOPE_LISTS
 from bot.kb.files import KnowledgeFiles, SourceFile
 from bot.kb.html_check import check_telegram_html
-from bot.kb.sources import DomainLists, read_domain_lists
+from bot.kb.rules import Rules, entry_findings, load_rules
 from bot.model import LANGS, STANDINGS, TOPIC_SLUGS, Entry, entry_from_dict
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -43,6 +43,7 @@ class Problem:
     field: str
     message: str
     level: str = "error"
+    rule: str = ""  # the trust and style rules name themselves, for counts by rule
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}"
@@ -84,19 +85,17 @@ def is_valid_url(url: object) -> bool:
 class _EntryChecker:
     """Checks one entry file; collects problems against that file."""
 
-    def __init__(
-        self, source: SourceFile, categories: dict, today: date, domains: DomainLists
-    ) -> None:
+    def __init__(self, source: SourceFile, categories: dict, today: date, rules: Rules) -> None:
         self.source = source
         self.categories = categories
         self.today = today
-        self.domains = domains
+        self.rules = rules
+        self.domains = rules.domains
         self.problems: list[Problem] = []
 
-    def add(self, field_path: str, message: str, level: str = "error") -> None:
-        self.problems.append(
-            Problem(self.source.path, self.source.line(field_path), field_path, message, level)
-        )
+    def add(self, field_path: str, message: str, level: str = "error", rule: str = "") -> None:
+        self.problems.append(Problem(
+            self.source.path, self.source.line(field_path), field_path, message, level, rule))
 
     def check(self) -> Entry | None:
         data = self.source.data
@@ -113,9 +112,22 @@ class _EntryChecker:
         for lang in LANGS:
             self._check_text(data, lang, draft)
         try:
-            return entry_from_dict(data, self.domains.standing_of) if "id" in data else None
+            entry = entry_from_dict(data, self.domains.standing_of) if "id" in data else None
         except (TypeError, ValueError, KeyError, AttributeError):
             return None  # already reported field by field
+        if entry is not None:
+            self._add_findings(entry)
+        return entry
+
+    def _add_findings(self, entry: Entry) -> None:
+        for finding in entry_findings(entry, self.rules):
+            lang, _, part = finding.field.partition(".")
+            text = entry.texts.get(lang)
+            value = getattr(text, part, "") if text and part in ("title", "answer") else ""
+            line = (self.source.text_line(finding.field, value, finding.offset)
+                    if finding.offset is not None else self.source.line(finding.field))
+            self.problems.append(Problem(self.source.path, line, finding.field, finding.message,
+                                         "warning", finding.rule))
 
     def _check_identity(self, data: dict) -> None:
         entry_id = data.get("id")
@@ -169,7 +181,7 @@ class _EntryChecker:
         if bad is not None:
             self.add(where, f'"{url}" is on {bad}, a site a government answer must never send '
                      "a citizen to (knowledge/sources.yaml, list bad); cite the official page, "
-                     "or a news report of it")
+                     "or a news report of it", rule="bad-domain")
 
     def _check_source(self, where: str, src: object) -> None:
         """A source is a plain https URL, or a mapping: url, standing, publisher, date."""
@@ -346,14 +358,14 @@ def validate(files: KnowledgeFiles, today: date | None = None) -> Validated:
     """Check every file and every rule across files (unique ids and questions, related ids)."""
     today = today or date.today()
     result = Validated()
-    for extra in (files.synonyms, files.categories, files.scope, files.domains):
+    for extra in (files.synonyms, files.categories, files.scope):
         if extra is not None and extra.error:
             result.problems.append(Problem(extra.path, extra.error_line, "", extra.error))
-    domains, domain_problems = read_domain_lists(
-        files.domains if files.domains and not files.domains.error else None)
+    rules, rule_problems = load_rules(files.rules)
     result.problems.extend(
-        Problem(files.domains.path, files.domains.line(p.field), p.field, p.message)
-        for p in domain_problems if files.domains)
+        Problem(p.source.path, p.source.error_line if p.source.error else p.source.line(p.field),
+                p.field, p.message)
+        for p in rule_problems)
     if files.categories and not files.categories.error:
         result.categories = _check_categories(files.categories, result.problems)
     if files.synonyms and not files.synonyms.error:
@@ -371,7 +383,7 @@ def validate(files: KnowledgeFiles, today: date | None = None) -> Validated:
             result.problems.append(Problem(source.path, source.error_line, "", source.error))
             broken.add(source.path.stem)
             continue
-        checker = _EntryChecker(source, result.categories, today, domains)
+        checker = _EntryChecker(source, result.categories, today, rules)
         entry = checker.check()
         result.problems.extend(checker.problems)
         if entry is None:

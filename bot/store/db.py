@@ -143,7 +143,19 @@ def _v8_trusted_sources(db: sqlite_utils.Database) -> None:
     db["entries"].add_column("only_when", str)
 
 
-def _v9_editor_names(db: sqlite_utils.Database) -> None:
+def _v9_console(db: sqlite_utils.Database) -> None:
+    # The editors' web console: one-time sign-in links and sessions, each kept only as a hash
+    # of its token (a copy of the database signs nobody in), and sign-ins as an audit trail.
+    db["console_links"].create(
+        {"token_hash": str, "editor": str, "name": str, "expires_at": str, "used_at": str},
+        pk="token_hash")
+    db["console_sessions"].create(
+        {"token_hash": str, "editor": str, "name": str, "csrf": str, "created_at": str,
+         "expires_at": str}, pk="token_hash")
+    db["console_signins"].create({"id": int, "at": str, "editor": str, "name": str}, pk="id")
+
+
+def _v10_editor_names(db: sqlite_utils.Database) -> None:
     # Editors acting in Telegram were recorded as "tg:<id>"; docs/security.md and every new
     # revision say "telegram:<id>".
     db.execute("update revisions set editor = 'telegram:' || substr(editor, 4) "
@@ -152,7 +164,7 @@ def _v9_editor_names(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_knowledge, _v2_people, _v3_journal, _v4_gap_resolution, _v5_handover_and_subscriptions,
-    _v6_inbox, _v7_scope, _v8_trusted_sources, _v9_editor_names,
+    _v6_inbox, _v7_scope, _v8_trusted_sources, _v9_console, _v10_editor_names,
 ]
 
 

@@ -198,7 +198,7 @@ def _record_revision(
     )
 
 
-def _with_editor_questions(new: Entry, old: Entry | None) -> tuple[Entry, int]:
+def with_editor_questions(new: Entry, old: Entry | None) -> tuple[Entry, int]:
     """`new` plus the questions editors attached to `old` in Telegram, which files don't hold."""
     if old is None:
         return new, 0
@@ -261,7 +261,7 @@ def apply_changes(
                     summary.dropped_editor_questions[entry.id] = dropped
                 incoming[entry.id] = entry
                 continue
-            merged, kept = _with_editor_questions(entry, old.get(entry.id))
+            merged, kept = with_editor_questions(entry, old.get(entry.id))
             if kept:
                 summary.kept_editor_questions[entry.id] = kept
             incoming[entry.id] = merged

@@ -229,6 +229,22 @@ def conflicts(db: sqlite_utils.Database, entry_id: str) -> list[str]:
     return problems
 
 
+def reviewers(db: sqlite_utils.Database) -> dict[str, str]:
+    """Who last checked each entry: the editor of the latest revision that set its `reviewed`
+    date (the `--editor` of `govbot kb import`), by entry id."""
+    found: dict[str, str] = {}
+    rows = db.execute("select entry_id, editor, before, after from revisions order by id")
+    for entry_id, editor, before, after in rows:
+        if after is None:
+            found.pop(entry_id, None)
+            continue
+        old = json.loads(before).get("reviewed") if before else None
+        new = json.loads(after).get("reviewed")
+        if new is not None and new != old:
+            found[entry_id] = editor or ""
+    return found
+
+
 def revisions_of_version(db: sqlite_utils.Database, version: int) -> list[Revision]:
     """The revisions one content change (one import, one edit) recorded, by entry id."""
     rows = db.execute(

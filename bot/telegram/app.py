@@ -29,7 +29,7 @@ from bot.telegram import handlers
 from bot.telegram.broadcast import RATE as BROADCAST_RATE
 from bot.telegram.broadcast import Broadcaster
 from bot.telegram.guard import Guard
-from bot.telegram.polling import INBOX, serve
+from bot.telegram.polling import INBOX
 
 log = logging.getLogger(__name__)
 
@@ -78,31 +78,6 @@ def protect_logs(token: str) -> None:
         return record
 
     logging.setLogRecordFactory(redacted)
-
-
-class _RefusedWebhooks(logging.Filter):
-    """PTB logs a refused webhook request (no or wrong secret token) at DEBUG only; it is a
-    security event, so it is raised to WARNING (without echoing the token sent). Its other
-    DEBUG records keep their usual fate."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if record.levelno == logging.DEBUG and (
-            "did not include the secret token" in message or "wrong secret token" in message
-        ):
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
-            record.msg, record.args = (
-                "refused a webhook request without the right secret token (403)", ())
-            return True
-        return record.levelno > logging.DEBUG or logging.getLogger().isEnabledFor(logging.DEBUG)
-
-
-def log_refused_webhooks() -> None:
-    """Make refused webhook requests visible in the logs."""
-    logger = logging.getLogger("telegram.ext.Updater")
-    if not any(isinstance(f, _RefusedWebhooks) for f in logger.filters):
-        logger.addFilter(_RefusedWebhooks())
-    logger.setLevel(logging.DEBUG)
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -257,22 +232,20 @@ def build_application(
 def run(
     settings: Settings, conversation: Conversation, webhook: bool, listen: str = "0.0.0.0"
 ) -> None:
-    """Serve until stopped: long polling, or a webhook server on `listen`:$PORT."""
+    """Serve until stopped: long polling with the editors' console on GOVBOT_CONSOLE_HOST:PORT,
+    or one web server on `listen`:$PORT for Telegram's webhook and the console."""
+    from bot.web.server import serve_bot  # the web stack only when serving
+
     application = build_application(settings, conversation)
     allowed = Update.ALL_TYPES
     if not webhook:
-        asyncio.run(serve(application, allowed))
+        asyncio.run(serve_bot(application, conversation, settings, allowed, webhook=False,
+                              listen=settings.console_host))
         return
     if not settings.webhook_url:
         raise ValueError("webhook mode needs WEBHOOK_URL (the public https address)")
     if not settings.secret:
         raise ValueError("webhook mode needs GOVBOT_SECRET (it derives the webhook secret token)")
-    log_refused_webhooks()
-    application.run_webhook(
-        listen=listen,
-        port=settings.port,
-        url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-        webhook_url=settings.webhook_url,
-        secret_token=webhook_secret(settings),
-        allowed_updates=allowed,
-    )
+    asyncio.run(serve_bot(
+        application, conversation, settings, allowed, webhook=True, listen=listen,
+        webhook_path=urlparse(settings.webhook_url).path, secret=webhook_secret(settings)))

@@ -41,7 +41,8 @@ def _conversation(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
 def _sender(update: Update) -> Sender:
     user = update.effective_user
     chat = update.effective_chat
-    return Sender(f"tg:{user.id}", user.language_code, f"tg:{chat.id}" if chat else None)
+    return Sender(f"tg:{user.id}", user.language_code, f"tg:{chat.id}" if chat else None,
+                  user.full_name)
 
 
 def chat_id(ref: str) -> int | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import Sequence
 
 from telegram import Update
@@ -170,7 +169,7 @@ async def polling(application: Application, allowed_updates: Sequence[str] | Non
         await poller.stop()
 
 
-async def _initialize(application: Application, stop: asyncio.Event) -> None:
+async def initialize(application: Application, stop: asyncio.Event) -> None:
     """Reach the Bot API, however long it is away: a bot that exits on a network outage at
     start-up is down until someone notices. A rejected token is final and raised."""
     backoff = 1.0
@@ -185,22 +184,3 @@ async def _initialize(application: Application, stop: asyncio.Event) -> None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), backoff)
             backoff = min(backoff * 2, 60.0)
-
-
-async def serve(application: Application, allowed_updates: Sequence[str] | None) -> None:
-    """The whole life of a polling bot: start, poll until SIGINT/SIGTERM, stop cleanly."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await _initialize(application, stop)
-    if stop.is_set():
-        return
-    async with application:
-        if application.post_init:
-            await application.post_init(application)
-        await application.start()
-        async with polling(application, allowed_updates):
-            log.info("polling for updates")
-            await stop.wait()
-        await application.stop()
