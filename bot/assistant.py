@@ -118,10 +118,10 @@ def build_snapshot(
     """Read the store in one read transaction and index every entry that may be served.
 
     One transaction: an import committing midway cannot pair the old version number with
-    new entries. With `index_file`, the snapshot built from the store (the entries, the
-    matcher's index, topics, categories) is kept there and reused while the knowledge version,
-    the day and the code are the same (bot/store/index_cache.py): reading and indexing every
-    variant is nearly all of a start-up.
+    new entries. With `index_file`, what is built from the store (the entries, the matcher's
+    index, topics, categories) is kept there and reused while the knowledge version, the day
+    and the code are the same (bot/store/index_cache.py): reading and indexing every variant
+    is nearly all of a start-up.
     """
     with db.atomic():
         version = knowledge_version(db)
@@ -149,8 +149,7 @@ def make_snapshot(
     current = [e for e in by_id.values() if e.is_current(today)]
     topics = {entry_id: e.topic for entry_id, e in by_id.items()}
     return Snapshot(version, today, by_id, Matcher(current, Analyzer(synonyms), scope=scope),
-                    topics,
-                    categories)
+                    topics, categories)
 
 
 def _reader(db: sqlite_utils.Database) -> sqlite_utils.Database:

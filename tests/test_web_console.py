@@ -346,8 +346,46 @@ def test_a_new_entry_is_saved_and_answered(console):
 
 
 def test_a_save_keeps_fields_the_form_does_not_show():
-    stored = {"id": "evisa-fees", "only_when": ["korea"], "topic": "evisa"}
+    stored = {"id": "evisa-fees", "a_later_field": ["kept"], "topic": "evisa"}
     form = forms.entry_form(None)
     form.update({"id": "evisa-fees", "topic": "tax"})
     data = forms.form_data(form, stored)
-    assert data["only_when"] == ["korea"] and data["topic"] == "tax"
+    assert data["a_later_field"] == ["kept"] and data["topic"] == "tax"
+
+
+def test_a_source_row_is_saved_with_its_standing_publisher_and_date(console):
+    client, conversation = console
+    fields = entry_fields(conversation, "evisa-fees", csrf=csrf_of(client))
+    fields.update({"source_url": ["https://www.khmertimeskh.com/evisa-fee"],
+                   "source_standing": ["press"], "source_publisher": ["Khmer Times"],
+                   "source_date": ["2026-11-02"]})
+    response = client.post("/console/entries/evisa-fees", data=fields, follow_redirects=False)
+    assert response.status_code == 303
+    [source] = read_entry(conversation.assistant.db, "evisa-fees").sources
+    assert (source.url, source.standing, source.publisher, source.date.isoformat()) == (
+        "https://www.khmertimeskh.com/evisa-fee", "press", "Khmer Times", "2026-11-02")
+
+
+def test_a_bad_source_date_is_shown_under_the_sources(console):
+    client, conversation = console
+    fields = entry_fields(conversation, "evisa-fees", csrf=csrf_of(client))
+    fields.update({"source_url": ["https://www.evisa.gov.kh/termcondition.aspx"],
+                   "source_standing": ["official"], "source_publisher": [""],
+                   "source_date": ["2 Nov"]})
+    response = client.post("/console/entries/evisa-fees", data=fields)
+    assert response.status_code == 422
+    problems = re.search(r'<ul class="problems" data-for="sources"[^>]*>(.*?)</ul>',
+                         response.text, re.S).group(1)
+    assert "YYYY-MM-DD" in problems
+    assert 'value="2 Nov"' in response.text
+
+
+def test_only_when_words_are_edited_as_a_comma_separated_list(console):
+    client, conversation = console
+    fields = entry_fields(conversation, "evisa-fees", csrf=csrf_of(client),
+                          only_when="korea, seoul, កូរ៉េ")
+    client.post("/console/entries/evisa-fees", data=fields)
+    entry = read_entry(conversation.assistant.db, "evisa-fees")
+    assert entry.only_when == ("korea", "seoul", "កូរ៉េ")
+    page = client.get("/console/entries/evisa-fees").text
+    assert 'value="korea, seoul, កូរ៉េ"' in page

@@ -19,7 +19,13 @@ import sqlite_utils
 from bot.assistant import Snapshot, make_snapshot
 from bot.engine.scope import Scope
 from bot.kb.export import files_form
-from bot.kb.files import CATEGORIES_FILE, SYNONYMS_FILE, KnowledgeFiles, SourceFile
+from bot.kb.files import (
+    CATEGORIES_FILE,
+    SYNONYMS_FILE,
+    KnowledgeFiles,
+    SourceFile,
+    read_domains,
+)
 from bot.kb.importer import ImportResult, apply_validated
 from bot.kb.validate import Problem, Validated, validate
 from bot.model import Entry
@@ -44,11 +50,13 @@ class StoreFiles:
     entries: tuple[SourceFile, ...]
     synonyms: SourceFile
     categories: SourceFile
+    domains: SourceFile | None
 
 
-def store_files(db: sqlite_utils.Database) -> StoreFiles:
+def store_files(db: sqlite_utils.Database, knowledge_dir: Path) -> StoreFiles:
     """Every entry as its file would hold it (`files_form`, dates as YAML reads them): what a
-    draft is checked among. Callers may cache it per knowledge version."""
+    draft is checked among, with the domain lists of `knowledge_dir`'s sources.yaml (which give
+    a plain URL its standing). Callers may cache it per knowledge version."""
     with db.atomic():
         version = knowledge_version(db)
         entries = read_entries(db)
@@ -59,6 +67,7 @@ def store_files(db: sqlite_utils.Database) -> StoreFiles:
         tuple(SourceFile(ROOT / e.category / f"{e.id}.yaml", _as_read(e)) for e in entries),
         SourceFile(ROOT / SYNONYMS_FILE, synonyms),
         SourceFile(ROOT / CATEGORIES_FILE, categories),
+        read_domains(knowledge_dir),
     )
 
 
@@ -67,7 +76,12 @@ def _as_read(entry: Entry) -> dict:
     for name in DATE_FIELDS:
         if isinstance(data.get(name), str):
             data[name] = date.fromisoformat(data[name])  # type: ignore[arg-type]
-    return {k: v for k, v in data.items() if v is not None or k == "official_url"}
+    data["sources"] = [
+        {**s, "date": date.fromisoformat(s["date"])} if isinstance(s, dict)
+        and isinstance(s.get("date"), str) else s
+        for s in data.get("sources") or ()  # type: ignore[union-attr]
+    ]
+    return data
 
 
 def stored_data(files: StoreFiles, entry_id: str | None) -> dict:
@@ -89,8 +103,8 @@ def check_draft(
     others = [s for s in files.entries
               if replaces is None or s.path.stem != replaces]
     draft = SourceFile(draft_path(data), data)
-    return validate(KnowledgeFiles(ROOT, [*others, draft], files.synonyms, files.categories),
-                    today)
+    return validate(KnowledgeFiles(ROOT, [*others, draft], files.synonyms, files.categories,
+                                   domains=files.domains), today)
 
 
 def draft_problems(validated: Validated, data: dict) -> tuple[list[Problem], list[Problem]]:
@@ -136,11 +150,11 @@ def save_draft(
 
 
 def field_of(problem: Problem) -> str:
-    """The form field a problem belongs to: "km.questions.3" → "km.questions"."""
+    """The form field a problem belongs to: "km.questions.3" → "km.questions", "sources.0.url"
+    → "sources" (the parts before the first item number)."""
     parts = problem.field.split(".")
-    while parts and parts[-1].isdigit():
-        parts.pop()
-    return ".".join(parts)
+    numbered = next((i for i, part in enumerate(parts) if part.isdigit()), len(parts))
+    return ".".join(parts[:numbered])
 
 
 def problem_fields(problems: Sequence[Problem]) -> dict[str, list[Problem]]:

@@ -106,7 +106,8 @@ def apply_validated(
     """The one path every content change takes (files, CSV, the web console): nothing when
     `validated` has errors, else the store made to hold exactly its entries in one transaction,
     with a revision per changed entry and the subscribers' messages queued. `tables`: also
-    replace synonyms and categories (a folder has them; a CSV or one edited entry does not).
+    replace synonyms, categories and scope (a folder has them; a CSV or one edited entry does
+    not).
     """
     if validated.errors:
         return ImportResult(validated, None)

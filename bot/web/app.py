@@ -107,7 +107,7 @@ class Console:
         an import from the command line)."""
         files = self._files
         if files is None or files.version != knowledge_version(self.db):
-            files = self._files = draft.store_files(self.db)
+            files = self._files = draft.store_files(self.db, self.settings.knowledge_dir)
         return files
 
     async def changed(self) -> None:
@@ -625,7 +625,8 @@ async def import_upload(request: Request, page: Page) -> Response:
                 path.mkdir()
                 with zipfile.ZipFile(io.BytesIO(raw)) as archive:
                     _unpack(archive, path)
-            return load_knowledge(path, categories if is_csv(path) else None)
+            return load_knowledge(path, categories if is_csv(path) else None,
+                                  console.settings.knowledge_dir)
 
     try:
         validated = await asyncio.to_thread(load)

@@ -20,7 +20,8 @@ EMPTY_SOURCE_ROWS = 1  # blank rows offered under the sources (the page's script
 _LIST_SPLIT = re.compile(r"[\s,]+")
 # What the form edits; any other field of an entry's file is carried through a save unchanged.
 FORM_FIELDS = frozenset({"id", "topic", "category", "status", "audience", "official_url",
-                         "sources", "related", *DATE_FIELDS, *LANGS})
+                         "sources", "related", "only_when", *DATE_FIELDS, *LANGS})
+_WORDS_SPLIT = re.compile(r"\s*[,\n]\s*")  # only_when: words or phrases, comma-separated
 
 
 def _source_row(source: object) -> dict[str, str]:
@@ -41,7 +42,7 @@ def entry_form(entry: Entry | None) -> dict[str, object]:
     if entry is None:
         form: dict[str, object] = {
             "id": "", "topic": "", "category": "", "status": "draft", "audience": [],
-            "official_url": "", "related": "", "sources": [],
+            "official_url": "", "related": "", "only_when": "", "sources": [],
             **{name: "" for name in DATE_FIELDS},
         }
         for lang in LANGS:
@@ -51,6 +52,7 @@ def entry_form(entry: Entry | None) -> dict[str, object]:
             "id": entry.id, "topic": entry.topic, "category": entry.category,
             "status": entry.status, "audience": list(entry.audience),
             "official_url": entry.official_url or "", "related": " ".join(entry.related),
+            "only_when": ", ".join(entry.only_when),
             "sources": [_source_row(s) for s in entry.sources],
             **{name: (getattr(entry, name).isoformat() if getattr(entry, name) else "")
                for name in DATE_FIELDS},
@@ -71,7 +73,7 @@ def read_form(values: Mapping[str, str], multi: Mapping[str, list[str]]) -> dict
     form: dict[str, object] = {
         name: values.get(name, "").strip()
         for name in ("id", "topic", "category", "status", "official_url", "related",
-                     *DATE_FIELDS)
+                     "only_when", *DATE_FIELDS)
     }
     form["audience"] = list(multi.get("audience", []))
     columns = [multi.get(f"source_{name}", []) for name in SOURCE_COLUMNS]
@@ -119,6 +121,9 @@ def form_data(
     for name in ("opens", "deadline"):
         if data[name] is None:
             del data[name]
+    words = [w for w in _WORDS_SPLIT.split(str(form["only_when"])) if w]
+    if words:
+        data["only_when"] = words
     for lang in LANGS:
         title, answer = str(form[f"{lang}.title"]), str(form[f"{lang}.answer"])
         questions = [q.strip() for q in str(form[f"{lang}.questions"]).split("\n") if q.strip()]
