@@ -23,8 +23,8 @@ FLOORS = {
     "holdout_questions.jsonl": {"en": (90.0, 3.0, 95.0), "km": (93.0, 3.0, 93.0)},
     # Written by people who saw neither the knowledge base nor the tests (README, "Accuracy").
     "independent_questions.jsonl": {"en": (87.0, 3.0, 95.0), "km": (89.0, 3.0, 93.0)},
-    # Round 4, written by two more people who saw neither, before the engine of issue 13 was
-    # built, and never tuned on: measured before (en 86.7 / 1.5 / 91.4, km 88.5 / 2.3 / 90.0)
+    # Round 4, written by two more people who saw neither, before the fitted engine (govbot fit)
+    # was built, and never tuned on: measured before (en 86.7 / 1.5 / 91.4, km 88.5 / 2.3 / 90.0)
     # and after (README, "Accuracy"). Floors just under the figures after.
     "independent_round4_questions.jsonl": {"en": (86.0, 1.5, 94.0), "km": (86.0, 1.5, 85.0)},
 }
