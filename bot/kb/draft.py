@@ -23,8 +23,9 @@ from bot.kb.files import (
     CATEGORIES_FILE,
     SYNONYMS_FILE,
     KnowledgeFiles,
+    RuleFiles,
     SourceFile,
-    read_domains,
+    read_rules,
 )
 from bot.kb.importer import ImportResult, apply_validated
 from bot.kb.validate import Problem, Validated, validate
@@ -50,13 +51,14 @@ class StoreFiles:
     entries: tuple[SourceFile, ...]
     synonyms: SourceFile
     categories: SourceFile
-    domains: SourceFile | None
+    rules: RuleFiles
 
 
 def store_files(db: sqlite_utils.Database, knowledge_dir: Path) -> StoreFiles:
     """Every entry as its file would hold it (`files_form`, dates as YAML reads them): what a
-    draft is checked among, with the domain lists of `knowledge_dir`'s sources.yaml (which give
-    a plain URL its standing). Callers may cache it per knowledge version."""
+    draft is checked among, with the rule files of `knowledge_dir` (sources.yaml, which gives a
+    plain URL its standing, and the style rules), as `govbot kb validate` reads them. Callers
+    may cache it per knowledge version."""
     with db.atomic():
         version = knowledge_version(db)
         entries = read_entries(db)
@@ -67,7 +69,7 @@ def store_files(db: sqlite_utils.Database, knowledge_dir: Path) -> StoreFiles:
         tuple(SourceFile(ROOT / e.category / f"{e.id}.yaml", _as_read(e)) for e in entries),
         SourceFile(ROOT / SYNONYMS_FILE, synonyms),
         SourceFile(ROOT / CATEGORIES_FILE, categories),
-        read_domains(knowledge_dir),
+        read_rules(knowledge_dir),
     )
 
 
@@ -104,7 +106,7 @@ def check_draft(
               if replaces is None or s.path.stem != replaces]
     draft = SourceFile(draft_path(data), data)
     return validate(KnowledgeFiles(ROOT, [*others, draft], files.synonyms, files.categories,
-                                   domains=files.domains), today)
+                                   rules=files.rules), today)
 
 
 def draft_problems(validated: Validated, data: dict) -> tuple[list[Problem], list[Problem]]:
