@@ -25,6 +25,7 @@ from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
 from bot.kb.importer import import_knowledge
 from bot.model import Entry
+from bot.store import index_cache
 from bot.store.db import open_or_rebuild
 from bot.store.knowledge import (
     knowledge_version,
@@ -111,19 +112,31 @@ class Answer:
         }
 
 
-def build_snapshot(db: sqlite_utils.Database, today: date) -> Snapshot:
+def build_snapshot(
+    db: sqlite_utils.Database, today: date, index_file: Path | None = None
+) -> Snapshot:
     """Read the store in one read transaction and index every entry that may be served.
 
     One transaction: an import committing midway cannot pair the old version number with
-    new entries.
+    new entries. With `index_file`, what is built from the store (the entries, the matcher's
+    index, topics, categories) is kept there and reused while the knowledge version, the day
+    and the code are the same (bot/store/index_cache.py): reading and indexing every variant
+    is nearly all of a start-up.
     """
     with db.atomic():
         version = knowledge_version(db)
+        key = index_cache.index_key(db, today)
+        kept = index_cache.load(index_file, key) if index_file and key else None
+        if isinstance(kept, Snapshot):
+            return kept
         entries = read_entries(db)
         synonyms = read_synonyms(db)
         categories = read_categories(db)
         scope = Scope.from_lists(read_scope(db))
-    return make_snapshot(version, today, entries, synonyms, categories, scope)
+    snapshot = make_snapshot(version, today, entries, synonyms, categories, scope)
+    if index_file and key:
+        index_cache.save(index_file, key, snapshot)
+    return snapshot
 
 
 def make_snapshot(
@@ -136,8 +149,7 @@ def make_snapshot(
     current = [e for e in by_id.values() if e.is_current(today)]
     topics = {entry_id: e.topic for entry_id, e in by_id.items()}
     return Snapshot(version, today, by_id, Matcher(current, Analyzer(synonyms), scope=scope),
-                    topics,
-                    categories)
+                    topics, categories)
 
 
 def _reader(db: sqlite_utils.Database) -> sqlite_utils.Database:
@@ -157,12 +169,14 @@ class Assistant:
         db: sqlite_utils.Database,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         today: Callable[[], date] = date.today,
+        index_file: Path | None = None,
     ) -> None:
         self.db = db
         self.thresholds = thresholds
         self._today = today
+        self._index_file = index_file
         self._lock = threading.Lock()
-        self.snapshot = build_snapshot(db, today())
+        self.snapshot = build_snapshot(db, today(), index_file)
 
     @classmethod
     def open(cls, settings: Settings, busy_timeout: float = 10.0, **kwargs: object) -> Assistant:
@@ -180,6 +194,8 @@ class Assistant:
                 )
             log.info("filled a new store %s from %s: %d entries", settings.db_path,
                      settings.knowledge_dir, len(result.summary.added))
+        if str(settings.db_path) != ":memory:" and index_cache.ensure_store_id(db):
+            kwargs.setdefault("index_file", index_cache.index_path(Path(settings.db_path)))
         return cls(db, **kwargs)  # type: ignore[arg-type]
 
     def refresh(self) -> bool:
@@ -193,7 +209,7 @@ class Assistant:
                 if (knowledge_version(reader) == self.snapshot.version
                         and self._today() == self.snapshot.built_on):
                     return False
-                snapshot = build_snapshot(reader, self._today())
+                snapshot = build_snapshot(reader, self._today(), self._index_file)
             finally:
                 if reader is not self.db:
                     reader.close()

@@ -6,6 +6,7 @@ input); 2 usage error (click's own). Errors go to stderr, one clear line first.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -17,23 +18,28 @@ from pathlib import Path
 import click
 import sqlite_utils
 
-from bot.assistant import Assistant
-from bot.config import Settings
+from bot.assistant import Answer, Assistant
+from bot.config import PACKAGE_DIR, Settings
 from bot.console import render, run_chat
 from bot.conversation import Conversation, Sender
 from bot.engine.decide import DEFAULT_THRESHOLDS
+from bot.engine.fitted import FITTED_FILE
 from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
-from bot.evaluation import evaluate, read_labelled, sweep
+from bot.evaluation import changed_answers, evaluate, read_labelled, read_labelled_files, sweep
+from bot.fitting import fit as fit_engine
 from bot.kb.crosscheck import crosscheck
 from bot.kb.csvfile import CsvExportError, entries_csv
+from bot.kb.draft import draft_snapshot, served
 from bot.kb.export import ExportError, entries_json, write_folder
-from bot.kb.importer import files_hold, import_knowledge, load_knowledge
+from bot.kb.importer import apply_validated, files_hold, is_csv, load_knowledge
 from bot.kb.stale import stale_entries
+from bot.kb.validate import Validated
 from bot.store.db import open_db
 from bot.store.gaps import gaps
 from bot.store.knowledge import (
     knowledge_version,
+    read_categories,
     read_entries,
     read_entry,
     read_scope,
@@ -310,6 +316,32 @@ def _print_problems(problems) -> None:
         click.echo(str(problem), err=True)
 
 
+def _print_changed_answers(settings: Settings, validated: Validated, *, warn: bool) -> int:
+    """Ask the labelled questions (head and dev sets, GOVBOT_CONSOLE_QUESTIONS) of the knowledge
+    being served and of `validated`, and print each whose answer would change; the count."""
+    rows, used = read_labelled_files(settings.console_questions)
+    if not rows:
+        return 0
+    assistant = _assistant()
+    proposed = draft_snapshot(served(assistant.db), validated, date.today())
+    changes = changed_answers(assistant, proposed, rows)
+    out = functools.partial(click.echo, err=warn)
+    if changes or not warn:
+        out(f"{'warning: ' if warn else ''}{len(changes)} of {len(rows)} labelled questions "
+            f"({', '.join(used)}) would be answered differently:")
+    for change in changes:
+        out(f"  [{change.verdict}] {change.row.q!r} ({change.row.lang}): "
+            f"{_outcome_text(change.before)} → {_outcome_text(change.after)}")
+    return len(changes)
+
+
+def _outcome_text(answer: Answer) -> str:
+    if answer.entry is not None:
+        return answer.entry.id
+    choices = ", ".join(s.entry.id for s in answer.suggestions)
+    return f"{answer.status} ({choices})" if choices else answer.status
+
+
 @kb.command("validate")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def kb_validate(path: Path | None) -> None:
@@ -365,12 +397,17 @@ def kb_import(path: Path | None, editor: str, remove_editor_questions: bool,
     settings = _settings()
     path = path or settings.knowledge_dir
     db = open_db(settings.db_path)
+    csv_source = is_csv(path)
     try:
-        result = import_knowledge(db, path, editor,
-                                  keep_editor_questions=not remove_editor_questions,
-                                  notify=not no_notify, rules_from=settings.knowledge_dir)
+        validated = load_knowledge(path, read_categories(db) if csv_source else None,
+                                   settings.knowledge_dir)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
+    if not validated.errors:
+        _print_changed_answers(settings, validated, warn=True)
+    result = apply_validated(db, validated, editor, tables=not csv_source,
+                             keep_editor_questions=not remove_editor_questions,
+                             notify=not no_notify)
     if result.summary is None:
         click.echo(f"error: {len(result.validated.errors)} problem(s); nothing was imported",
                    err=True)
@@ -626,7 +663,8 @@ def kb_gaps(days: int | None, limit: int, order: str, as_json: bool) -> None:
 @click.option("--below", default=75.0, show_default=True, metavar="PCT",
               help="List the entries whose own questions are answered right less often.")
 @click.option("--json", "as_json", is_flag=True, help="Print every entry's figures as JSON.")
-def kb_crosscheck(below: float, as_json: bool) -> None:
+@click.argument("proposed", required=False, type=click.Path(exists=True, path_type=Path))
+def kb_crosscheck(below: float, as_json: bool, proposed: Path | None) -> None:
     """Which entries lose their own questions: half of every entry's question
     variants are hidden and asked against the other half, then the other way.
 
@@ -634,12 +672,27 @@ def kb_crosscheck(below: float, as_json: bool) -> None:
     mean", will do the same to people's questions: give it variants with the
     words that set it apart (docs/content-guide.md §4), import, and run again.
 
+    With PROPOSED (a knowledge folder or CSV, before you import it): every head
+    and dev question whose answer it would change, and whether that is better
+    or worse. `govbot kb import` prints the same list as warnings.
+
     \b
     Examples:
       govbot kb crosscheck
       govbot kb crosscheck --below 60
       govbot kb crosscheck --json > crosscheck.json
+      govbot kb crosscheck knowledge/
     """
+    if proposed is not None:
+        settings = _settings()
+        validated = load_knowledge(
+            proposed, read_categories(_store()) if is_csv(proposed) else None,
+            settings.knowledge_dir)
+        if validated.errors:
+            _print_problems(validated.errors)
+            raise click.ClickException(f"{proposed} has errors; fix them first (kb validate)")
+        _print_changed_answers(settings, validated, warn=False)
+        return
     db = _store()
     today = date.today()
     entries = [e for e in read_entries(db) if e.is_current(today)]
@@ -701,13 +754,50 @@ def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
             click.echo("  ".join(f"{c!s:>16}" for c in cells))
     if misses:
         for lang, report in sorted(reports.items()):
-            if lang == "all":
+            if lang not in ("en", "km"):
                 continue
             for row, answer in report.misses:
                 got = answer.entry.topic if answer.entry else ",".join(
                     s.entry.topic for s in answer.suggestions)
                 click.echo(f"MISS [{lang}] {answer.status} {answer.score:.0f} want="
                            f"{list(row.topics)} got={got}: {row.q}", err=True)
+
+
+@main.command(short_help="Fit the matching recipe and answer thresholds on data.")
+@click.option("--dev", "dev_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=str(PACKAGE_DIR.parent / "tests" / "data" / "dev_questions.jsonl"),
+              show_default=True, help="Labelled JSONL the fit may use (with the knowledge base).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              default=str(PACKAGE_DIR / "engine" / FITTED_FILE), show_default=True,
+              help="Where to write the fitted recipe and thresholds.")
+@click.option("--folds", type=click.IntRange(2, 10), default=2, show_default=True,
+              help="Cross-validation folds over the knowledge base's own variants.")
+def fit(dev_path: Path, out: Path, folds: int) -> None:
+    """Fit the matching recipe and answer thresholds on the dev set and the knowledge base.
+
+    A grid search, the same every run: right minus 5 × wrong answers, averaged over the dev set
+    and the knowledge base asked against itself, with at least 95 % of out-of-scope dev
+    questions unanswered in each language. Writes the result to the engine's fitted.json;
+    judge it with `govbot eval` on sets it was not fitted on (held-out, independent, head).
+
+    \b
+    Examples:
+      govbot fit
+      govbot fit --dev my_questions.jsonl --out /tmp/fitted.json
+    """
+    try:
+        dev = read_labelled(dev_path.open(encoding="utf-8"))
+    except ValueError as exc:
+        raise click.ClickException(f"{dev_path}: {exc}") from exc
+    db = _store()
+    today = date.today()
+    entries = [e for e in read_entries(db) if e.is_current(today)]
+    result = fit_engine(entries, Analyzer(read_synonyms(db)), Scope.from_lists(read_scope(db)),
+                        dev, folds, progress=lambda msg: click.echo(f"… {msg}", err=True))
+    data = result.as_dict()
+    out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    click.echo(json.dumps({k: data[k] for k in ("recipe", "thresholds", "fitted_on")}, indent=2))
+    click.echo(f"written to {out}")
 
 
 @main.command(short_help="Speed, accuracy and memory next to difflib, rapidfuzz, BM25.")

@@ -1,4 +1,4 @@
-"""Settings from the environment (and an optional `.env` file), per design.md §5.
+"""Settings from the environment (and an optional `.env` file); docs/reference.md lists them.
 
 One frozen object read at start-up, so that nothing deeper in the code reads the environment and
 tests can build settings directly.
@@ -65,7 +65,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Read the variables of design.md §5; `.env` in the working directory fills gaps."""
+        """Read the variables (docs/reference.md); `.env` in the working directory fills gaps."""
         if environ is None:
             load_dotenv(override=False)
             environ = dict(os.environ)

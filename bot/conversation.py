@@ -12,6 +12,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import Callable
+from datetime import date
 
 from babel.lists import format_list
 
@@ -76,21 +77,26 @@ def _text(lang: str, message: str, **values: object) -> Block:
 
 
 
+PRESS_NOTE_REPORTS = 2
+
+
 def press_note(entry: Entry, lang: str) -> str | None:
     """For an answer that rests only on press reports, who reported it and when, and where to
     check: "As reported by Phnom Penh Post, 28 December 2024; check https://…".
 
     The reader must not take a newspaper's account for the government's word; None when any
-    source is official (or other), or when there are none.
+    source is official (or other), or when there are none. The latest reports come first, at
+    most `PRESS_NOTE_REPORTS` of them, so the note stays one line on a phone.
     """
     if not entry.sources or any(s.standing != "press" for s in entry.sources):
         return None
-    reports = [
+    latest = sorted(entry.sources, key=lambda s: s.date or date.min, reverse=True)
+    named = list(dict.fromkeys(
         gettext(lang, _("{publisher}, {date}"), publisher=s.publisher or host_of(s.url),
                 date=format_day(s.date, lang)) if s.date else (s.publisher or host_of(s.url))
-        for s in entry.sources
-    ]
-    reports = format_list(list(dict.fromkeys(reports)), locale=lang)
+        for s in latest
+    ))[:PRESS_NOTE_REPORTS]
+    reports = format_list(named, locale=lang)
     if entry.official_url:
         return gettext(lang, _("As reported by {reports}; check {url}"), reports=reports,
                        url=entry.official_url)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.assistant import MAX_QUERY_CHARS, Answer, Assistant, Snapshot
 from bot.engine.decide import ANSWER, SUGGEST, Thresholds
@@ -23,6 +24,9 @@ class Labelled:
     q: str
     lang: str
     topics: tuple[str, ...]
+    # How it is written: "romanised" (Khmer in Latin letters, found by itself for a km row with
+    # no Khmer script), or the file's own "kind" ("texting", "near-miss" …); "" when unknown.
+    kind: str = ""
 
 
 @dataclass
@@ -54,6 +58,18 @@ class LangReport:
         }
 
 
+def read_labelled_files(paths: Iterable[Path]) -> tuple[list[Labelled], list[str]]:
+    """The rows of every labelled file that exists, and the names of the files read: the
+    question sets a change to the knowledge is checked against (head and dev questions)."""
+    rows: list[Labelled] = []
+    used: list[str] = []
+    for path in paths:
+        if path.is_file():
+            rows += read_labelled(path.read_text(encoding="utf-8").splitlines())
+            used.append(path.name)
+    return rows, used
+
+
 def read_labelled(lines: Iterable[str]) -> list[Labelled]:
     """Parse JSONL rows of {"q", "lang", "topic": [...]}; blank lines are skipped."""
     rows = []
@@ -62,8 +78,10 @@ def read_labelled(lines: Iterable[str]) -> list[Labelled]:
             continue
         try:
             data = json.loads(line)
-            rows.append(Labelled(str(data["q"]), str(data.get("lang", "auto")),
-                                 tuple(data.get("topic") or ())))
+            topics = data.get("topic") or ()
+            q, lang = str(data["q"]), str(data.get("lang", "auto"))
+            rows.append(Labelled(q, lang, (topics,) if isinstance(topics, str) else tuple(topics),
+                                 _kind(q, lang, data.get("kind"))))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(
                 f'line {number}: not a {{"q", "lang", "topic"}} object ({exc})'
@@ -71,8 +89,22 @@ def read_labelled(lines: Iterable[str]) -> list[Labelled]:
     return rows
 
 
+def _kind(q: str, lang: str, given: object) -> str:
+    if lang == "km" and detect_language(q) == "en":
+        return "romanised"
+    return str(given) if given in ("texting", "romanised") else ""
+
+
 def _row_lang(row: Labelled) -> str | None:
     return row.lang if row.lang in ("km", "en") else None
+
+
+def report_keys(row: Labelled, query_lang: str) -> tuple[str, ...]:
+    """The rows of the report a question counts in: its language, "all", and its language's
+    romanised or texting row (people who type Khmer in Latin letters, or text-speak English,
+    must be served as well as the rest, so they are shown on their own)."""
+    lang = _row_lang(row) or query_lang
+    return (lang, "all", *((f"{lang} {row.kind}",) if row.kind else ()))
 
 
 def evaluate(
@@ -82,7 +114,7 @@ def evaluate(
     reports: dict[str, LangReport] = {}
     for row in rows:
         answer = assistant.ask(row.q, _row_lang(row), thresholds)
-        for key in (_row_lang(row) or answer.query_lang, "all"):
+        for key in report_keys(row, answer.query_lang):
             _count(reports.setdefault(key, LangReport()), row, answer)
     return reports
 
@@ -101,7 +133,7 @@ def sweep(
         reports: dict[str, LangReport] = {}
         for row, candidates, query_lang in ranked:
             answer = assistant.decide(snapshot, candidates, query_lang, _row_lang(row), thresholds)
-            for key in (_row_lang(row) or query_lang, "all"):
+            for key in report_keys(row, query_lang):
                 _count(reports.setdefault(key, LangReport()), row, answer)
         results.append((thresholds, reports))
     return results

@@ -1,4 +1,4 @@
-"""Display names of the contract topic slugs (design.md §2), for menus in both languages."""
+"""Display names of the topic slugs (docs/content-guide.md), for menus in both languages."""
 
 from __future__ import annotations
 

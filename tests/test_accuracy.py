@@ -7,11 +7,13 @@ The held-out and independent sets have their own floors: neither was used to set
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from bot.evaluation import evaluate, read_labelled
+from bot.model import TOPIC_SLUGS
 
 DATA = Path(__file__).parent / "data"
 
@@ -21,6 +23,10 @@ FLOORS = {
     "holdout_questions.jsonl": {"en": (90.0, 3.0, 95.0), "km": (93.0, 3.0, 93.0)},
     # Written by people who saw neither the knowledge base nor the tests (README, "Accuracy").
     "independent_questions.jsonl": {"en": (87.0, 3.0, 95.0), "km": (89.0, 3.0, 93.0)},
+    # Round 4, written by two more people who saw neither, before the engine of issue 13 was
+    # built, and never tuned on: measured before (en 86.7 / 1.5 / 91.4, km 88.5 / 2.3 / 90.0)
+    # and after (README, "Accuracy"). Floors just under the figures after.
+    "independent_round4_questions.jsonl": {"en": (86.0, 1.5, 94.0), "km": (86.0, 1.5, 85.0)},
 }
 
 
@@ -41,3 +47,32 @@ def test_accuracy_floors(bundled_assistant, name):
         assert figures["answered_right_pct"] >= right, (lang, figures)
         assert figures["answered_wrong_pct"] <= wrong, (lang, figures)
         assert figures["out_of_scope_not_answered_pct"] >= oos, (lang, figures)
+
+
+HEAD = DATA / "head_questions.jsonl"
+
+
+def _head_rows() -> list[dict]:
+    return [json.loads(line) for line in HEAD.open(encoding="utf-8") if line.strip()]
+
+
+def test_head_questions_cover_every_topic_in_both_languages(bundled_assistant):
+    """The plain question for every intent: each topic is asked in both languages, and each
+    label names an entry the bot really has."""
+    rows = _head_rows()
+    assert len(rows) >= 200
+    entries = bundled_assistant.snapshot.entries
+    assert [r["entry"] for r in rows if r["entry"] not in entries] == []
+    asked = {(entries[r["entry"]].topic, r["lang"]) for r in rows}
+    assert {(t, lang) for t in TOPIC_SLUGS for lang in ("en", "km")} - asked == set()
+
+
+def test_head_questions_are_all_answered_with_their_entry(bundled_assistant):
+    """The questions people ask most are always answered right: not a choice, not a sibling."""
+    wrong = []
+    for row in _head_rows():
+        answer = bundled_assistant.ask(row["q"], row["lang"])
+        got = answer.entry.id if answer.status == "answer" and answer.entry else answer.status
+        if got != row["entry"]:
+            wrong.append(f'{row["q"]!r} ({row["lang"]}): {got}, want {row["entry"]}')
+    assert wrong == []

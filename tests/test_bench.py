@@ -60,12 +60,14 @@ def test_quick_bench_prints_every_row(tmp_path):
     assert result.exit_code == 0, result.output
     table = result.stdout
     for label in ("govbot", "difflib (ChatterBot-style)", "rapidfuzz extractOne WRatio",
-                  "BM25 (rank-bm25 Okapi)", "synthetic 200", "synthetic 400",
+                  "BM25 per row (rank-bm25 Okapi)", "BM25 pooled per entry", "synthetic 200",
+                  "synthetic 400",
                   "closed loop, limiter off", "paced 40/s", "existing database", "first run"):
         assert label in table, label
 
     figures = json.loads(out.read_text())
-    assert [r["system"] for r in figures["engine"]] == ["govbot", "difflib", "rapidfuzz", "bm25"]
+    assert [r["system"] for r in figures["engine"]] == [
+        "govbot", "difflib", "rapidfuzz", "bm25", "bm25-pooled"]
     assert [r["rows"] for r in figures["scaling"] if r["system"] == "govbot"] == [200, 400]
     for row in figures["engine"] + figures["scaling"]:
         for lang in ("en", "km"):
@@ -76,8 +78,15 @@ def test_quick_bench_prints_every_row(tmp_path):
         assert all(rate > 0 for rate in row["replies_per_s"])
         assert 0 < row["latency"]["p50_ms"] <= row["latency"]["p99_ms"]
         assert row["bot_peak_mb"] > 0
-    assert {r["label"] for r in figures["cold"]} == {"existing database",
-                                                     "first run: builds the store"}
+    assert [(r["command"], r["label"]) for r in figures["cold"]] == [
+        ("govbot --help", "no database needed"),
+        ("govbot ask", "existing database, index kept"),
+        ("govbot ask", "existing database, index rebuilt (as before it was kept)"),
+        ("govbot ask", "existing database, 1,000 variants, index kept"),
+        ("govbot ask", "existing database, 1,000 variants, index rebuilt (as before it was kept)"),
+        ("govbot ask", "first run: builds the store"),
+    ]
+    assert "× --help" in table
     for row in figures["cold"]:
         assert row["latency"]["p50_ms"] > 0 and all(m > 0 for m in row["peak_mb"])
 

@@ -1,4 +1,4 @@
-"""The `govbot` command line: the contract other tools and editors rely on (design.md §5)."""
+"""The `govbot` command line: the contract other tools and editors rely on (docs/reference.md)."""
 
 from __future__ import annotations
 

@@ -70,3 +70,40 @@ def test_cli_json_lists_every_entry_and_language(run):
         (f["id"], lang) for f in SAMPLE for lang in ("en", "km")}
     assert all(0 <= r["right_pct"] <= 100 and r["asked"] >= r["right"] + r["wrong"]
                and r["sibling"] <= r["right"] for r in rows)
+
+
+def test_a_proposed_change_lists_the_labelled_questions_it_would_answer_differently(
+        settings, monkeypatch, knowledge, tmp_path):
+    """Before an import: `kb crosscheck PATH` names each head/dev question whose answer the
+    change would move, and `kb import` prints the same as warnings (and still imports)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    labelled = tmp_path / "head.jsonl"
+    labelled.write_text(json.dumps(
+        {"q": "how much is the e-visa", "lang": "en", "topic": ["evisa"], "entry": "evisa-fees"})
+        + "\n", encoding="utf-8")
+    monkeypatch.setenv("GOVBOT_DB", str(settings.db_path))
+    monkeypatch.setenv("GOVBOT_KNOWLEDGE", str(knowledge))
+    monkeypatch.setenv("GOVBOT_CONSOLE_QUESTIONS", str(labelled))
+    runner = CliRunner()
+    runner.invoke(main, ["kb", "import"], catch_exceptions=False)
+    unchanged = runner.invoke(main, ["kb", "crosscheck", str(knowledge)], catch_exceptions=False)
+    assert unchanged.stdout.startswith("0 of 1 labelled questions")
+    path = knowledge / "visitors" / "evisa-fees.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in (("How much the e-Visa costs", "Parcel post"),
+                     ("How much is the Cambodia e-visa?", "Where do I send a parcel?"),
+                     ("evisa fee", "parcel post"), ("visa price cambodia", "post office"),
+                     ("cost of tourist visa", "stamps")):
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    changed = runner.invoke(main, ["kb", "crosscheck", str(knowledge)], catch_exceptions=False)
+    assert changed.stdout.startswith("1 of 1 labelled questions"), changed.stdout
+    assert "[worse] 'how much is the e-visa' (en): evisa-fees →" in changed.stdout
+    imported = runner.invoke(main, ["kb", "import"], catch_exceptions=False)
+    assert "warning: 1 of 1 labelled questions" in imported.stderr
+    assert "changed 1" in imported.stdout

@@ -147,7 +147,7 @@ def test_synonyms_apply_to_multi_word_phrases():
 
 
 def test_stopword_only_questions_keep_their_words():
-    assert Analyzer().words("who are you") == ["who", "are", "you"]
+    assert Analyzer().words("how are you") == ["how", "are", "you"]
 
 
 @pytest.mark.parametrize("question", ["who can see what I type here", "ខ្ញុំសួរច្រើនដងហើយ"])

@@ -1,4 +1,4 @@
-"""Khmer and Latin normalisation: each step of shared/khmer-notes.md, code points spelled out.
+"""Khmer and Latin normalisation: each step of docs/khmer.md, code points spelled out.
 
 Two spellings a reader cannot tell apart must normalise to the same string, or the matcher will
 treat a user's question as a different one from the curated variant.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 hatchling_wheel = pytest.importorskip(
-    "hatchling.builders.wheel", reason="the test extra: pip install -e '.[test]'"
+    "hatchling.builders.wheel", reason="the test extra: pip install -c constraints.txt -e '.[test]'"
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +59,7 @@ def test_bench_says_plainly_when_the_fake_server_is_not_in_a_source_tree(
     result = CliRunner().invoke(main, ["bench", "--quick", "--sections", "e2e"])
     assert result.exit_code == 1
     assert "needs the fake Telegram Bot API server from govbot's source tree" in result.output
-    assert "pip install -e '.[bench]'" in result.output
+    assert "pip install -c constraints.txt -e '.[bench]'" in result.output
 
 
 def test_bench_finds_the_fake_server_in_the_source_tree() -> None:

@@ -17,10 +17,11 @@ from click.testing import CliRunner
 from bot.assistant import Assistant
 from bot.cli import main
 from bot.config import bundled_path
-from bot.conversation import Conversation
+from bot.conversation import Conversation, press_note
 from bot.kb.importer import import_knowledge, load_knowledge
 from bot.kb.khmer_style import check_khmer, read_style
 from bot.kb.stale import stale_entries
+from bot.model import Entry, EntryText, Source
 from bot.replies import NOTE, Sender
 from bot.store.knowledge import apply_changes, read_entries
 from bot.store.revisions import reviewers
@@ -217,6 +218,18 @@ def test_an_answer_resting_only_on_press_reports_says_so_in_khmer(press_only):
     note = _note(press_only, "តើទិដ្ឋាការ e-Visa តម្លៃប៉ុន្មាន?", "km")
     assert note.splitlines()[0] == ("យោងតាមការចុះផ្សាយរបស់ Phnom Penh Post ចុះថ្ងៃទី២៨ ធ្នូ "
                                     "២០២៤។ សូមលោកអ្នកពិនិត្យបញ្ជាក់នៅ https://www.evisa.gov.kh/")
+
+
+def test_the_press_note_names_the_two_latest_reports():
+    entry = Entry("x", "evisa", "visitors", {"en": EntryText("t", "a")}, sources=(
+        Source("https://www.phnompenhpost.com/a", "press", "Phnom Penh Post", date(2017, 10, 2)),
+        Source("https://www.khmertimeskh.com/b", "press", "Khmer Times", date(2024, 12, 29)),
+        Source("https://cambodianess.com/c", "press"),
+        Source("https://www.phnompenhpost.com/d", "press", "Phnom Penh Post", date(2024, 12, 28)),
+    ))
+    assert press_note(entry, "en") == (
+        "As reported by Khmer Times, December 29, 2024 and Phnom Penh Post, December 28, 2024; "
+        "no official page confirms it yet.")
 
 
 def test_an_official_source_comes_first_and_needs_no_press_note(settings, ruled):

@@ -1,5 +1,5 @@
 """`govbot bench`: govbot's speed, accuracy and memory measured side by side with what a team
-would otherwise use, on the same data, in one run (design.md §7, issue 7).
+would otherwise use, on the same data, in one run (docs/performance.md).
 
 Figures, never pass/fail: `run_bench` returns a `Report`; `report.render_text` prints it. The
 modules each do one job: `data` (the shared entries and questions), `baselines` (difflib,

@@ -71,7 +71,7 @@ def bundled_kb(path: Path | None = None, today: date | None = None) -> Knowledge
 
 
 def dev_questions(path: Path = DEV_QUESTIONS) -> list[Question]:
-    """The dev set (design.md §6), in file order."""
+    """The labelled development questions (tests/data/dev_questions.jsonl), in file order."""
     rows = []
     with path.open(encoding="utf-8") as handle:
         for line in handle:

@@ -37,7 +37,8 @@ def load_fake_api(root: Path | None = None) -> ModuleType:
         raise FakeServerMissing(
             "the end-to-end bench needs the fake Telegram Bot API server from govbot's source "
             f"tree (tests/fakeapi/), which is not at {package_dir}. Install govbot from a clone "
-            "with: pip install -e '.[bench]', or leave e2e out: --sections engine,scaling,cold"
+            "with: pip install -c constraints.txt -e '.[bench]', or leave e2e out: "
+            "--sections engine,scaling,cold"
         )
     spec = importlib.util.spec_from_file_location(
         MODULE_NAME, init, submodule_search_locations=[str(package_dir)]

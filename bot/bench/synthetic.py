@@ -1,7 +1,7 @@
 """Synthetic knowledge bases of any size, made reproducibly from the real entries.
 
 Why synthetic: the bundled knowledge base has a few thousand variants; a ministry that attaches
-every question people asked (design.md §2, origin `learned`) reaches 100k. The scaling rows need
+every question people asked (questions of origin `learned`) reaches 100k. The scaling rows need
 that shape without inventing a language: every synthetic variant is a real variant of the same
 entry, changed at the word level (a word dropped, two swapped, a word taken from a sibling
 variant or from another entry, two variants spliced, a typing slip in a Latin word). Vocabulary

@@ -2,7 +2,7 @@
 
 Every question variant and title of every entry, in both languages, is one row: a Khmer user who
 types "e-Visa" meets the English variants too. Each entry is scored by its best row. Scoring
-follows the recipe measured in shared/khmer-notes.md (words and character trigrams, both with
+follows the recipe measured in docs/khmer.md (words and character trigrams, both with
 token_set_ratio) plus a coverage term, because token_set_ratio alone scores 100 whenever the
 question's words are a subset of a variant's, or the reverse ("thai visa" ⊃ "visa").
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.engine.fitted import fitted
 from bot.engine.normalize import detect_language, starts_syllable
 from bot.engine.scope import Mentions, Scope
 from bot.engine.segment import Analyzer, char_ngrams
@@ -44,6 +45,7 @@ class Candidate:
     variant: str
     lang: str
     elsewhere: bool = False
+    words: int = 2  # content words in the question, after stopwords and synonyms
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ class Recipe:
       prefers a variant about passports over one that merely mentions them.
     - `entry_weight`: share of the score from the entry as a whole (how many of its variants use
       the question's words): the signal that says what an entry is about.
+    - `pooled_weight`: share of the score from BM25 over the entry's variants pooled into one
+      document, normalised by what the question's words could score at most: evidence from all
+      of an entry's wordings together, so one stray variant cannot carry a question the rest of
+      the entry never speaks of.
     - `candidates`: rows re-scored with rapidfuzz after the cheap inverted-index pass.
     """
 
@@ -64,10 +70,11 @@ class Recipe:
     coverage_weight: float = 0.7
     row_coverage: float = 1.0
     entry_weight: float = 0.3
+    pooled_weight: float = 0.0
     candidates: int = 300
 
 
-DEFAULT_RECIPE = Recipe()
+DEFAULT_RECIPE = Recipe(**fitted("recipe"))
 
 
 class Matcher:
@@ -90,6 +97,14 @@ class Matcher:
         word_postings: dict[str, list[int]] = {}
         gram_postings: dict[str, list[int]] = {}
         gram_counts: list[int] = []
+        # Special-case entries (an embassy abroad, one group of people, a scam imitating a
+        # service): per entry index, the word sets of which the question must contain one.
+        entries = list(entries)
+        self._only_when: dict[int, tuple[frozenset[str], ...]] = {
+            index: tuple(frozenset(words) for words in map(analyzer.words, entry.only_when)
+                         if words)
+            for index, entry in enumerate(entries) if entry.only_when
+        }
         for entry_id, for_visitors, variants in self._documents(entries):
             index = len(self.entry_ids)
             self.entry_ids.append(entry_id)
@@ -131,6 +146,7 @@ class Matcher:
             self._entry_share[word] = (
                 entries, (counts / self._rows_per_entry[entries]).astype(np.float32))
             row_weight[rows] += self._weight[word]
+        self._pooled = _pooled_bm25(self._postings, self._row_entry, self._word_strings, n)
         self._row_weight = np.maximum(row_weight, 1e-6)
         correctable = [w for w in word_postings if len(w) >= _MIN_CORRECTABLE]
         self._latin_vocab = sorted(w for w in correctable if w.isascii())
@@ -248,11 +264,19 @@ class Matcher:
             if posting is not None:
                 gram_shared[posting] += 1
         gram_dice = 200 * gram_shared / (len(grams) + self._gram_counts)
+        pooled = np.zeros(len(self.entry_ids), dtype=np.float32)
+        best_possible = 0.0
+        for word in set(words):
+            found = self._pooled.get(word)
+            best_possible += (_BM25_K1 + 1) * (found[2] if found else self._unknown_weight)
+            if found is not None:
+                pooled[found[0]] += found[1]
         return {
             "query_coverage": shared / total,
             "row_coverage": shared / self._row_weight,
             "gram_dice": gram_dice,
             "entry": (entry / total)[self._row_entry],
+            "pooled": (pooled / max(best_possible, 1e-6))[self._row_entry],
         }
 
     def rank_entries(self, text: str, limit: int = 8) -> list[Candidate]:
@@ -279,7 +303,12 @@ class Matcher:
         )[0]
         scores = combine(self.recipe, word_ratio, {k: v[pool] for k, v in parts.items()})
         # Best row per entry: walk rows from the best down, keeping each entry's first sighting.
-        seen: set[int] = set()
+        # A special-case entry whose distinguishing words the question lacks is never a
+        # candidate: "renew passport" belongs to the general entry, not the embassy in Seoul.
+        present = set(words)
+        seen: set[int] = {
+            entry for entry, needs in self._only_when.items()
+            if not any(need <= present for need in needs)}
         out: list[Candidate] = []
         for j in np.argsort(-scores, kind="stable"):
             i = int(pool[j])
@@ -292,10 +321,34 @@ class Matcher:
                 self._for_visitors[entry],
             )
             out.append(Candidate(self.entry_ids[entry], round(float(scores[j]), 2),
-                                 self._row_text[i], self._row_lang[i], elsewhere))
+                                 self._row_text[i], self._row_lang[i], elsewhere,
+                                 len(present)))
             if len(out) == limit:
                 break
         return out
+
+
+# Okapi BM25's usual constants: term-frequency saturation and length normalisation.
+_BM25_K1 = 1.2
+_BM25_B = 0.75
+
+
+def _pooled_bm25(
+    postings: dict[str, np.ndarray], row_entry: np.ndarray, word_strings: list[str], n: int
+) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
+    """Per word: the entries using it, its BM25 weight in each entry's pooled document (all the
+    entry's rows together), and its idf. Sparse, like `_entry_share`."""
+    lengths = np.zeros(n, dtype=np.float32)
+    np.add.at(lengths, row_entry, [len(w.split()) for w in word_strings])
+    average = float(lengths.mean()) if n else 1.0
+    pooled = {}
+    for word, rows in postings.items():
+        entries, tf = np.unique(row_entry[rows], return_counts=True)
+        idf = math.log(1 + (n - len(entries) + 0.5) / (len(entries) + 0.5))
+        norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * lengths[entries] / max(average, 1e-6))
+        weight = idf * tf * (_BM25_K1 + 1) / (tf + norm)
+        pooled[word] = (entries, weight.astype(np.float32), idf)
+    return pooled
 
 
 def combine(recipe: Recipe, word_ratio: np.ndarray, parts: dict[str, np.ndarray]) -> np.ndarray:
@@ -312,4 +365,6 @@ def combine(recipe: Recipe, word_ratio: np.ndarray, parts: dict[str, np.ndarray]
         1 + recipe.row_coverage
     )
     base = similarity * ((1 - recipe.coverage_weight) + recipe.coverage_weight * coverage)
-    return (1 - recipe.entry_weight) * base + recipe.entry_weight * 100 * parts["entry"]
+    rest = 1 - recipe.entry_weight - recipe.pooled_weight
+    return rest * base + 100 * (recipe.entry_weight * parts["entry"]
+                                + recipe.pooled_weight * parts["pooled"])

@@ -2,7 +2,7 @@
 
 Khmer can be typed in several code-point orders that render identically, web-copied text
 carries invisible characters, and people mix Khmer and Latin digits. Without folding these,
-identical-looking questions score far apart (see shared/khmer-notes.md). Every step here is
+identical-looking questions score far apart (see docs/khmer.md). Every step here is
 pure and idempotent.
 """
 
@@ -154,7 +154,7 @@ def _punct_to_space(text: str) -> str:
 def normalize(text: str) -> str:
     """The canonical matching form of any user or knowledge-base text.
 
-    Steps follow shared/khmer-notes.md in order: NFKC; drop invisible characters; reorder Khmer
+    Steps follow docs/khmer.md in order: NFKC; drop invisible characters; reorder Khmer
     clusters; fold variant spellings and digits; punctuation to space; casefold; collapse spaces
     (and drop spaces inside Khmer runs). At most `MAX_CHARS` characters are kept.
     """

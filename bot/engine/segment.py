@@ -21,9 +21,9 @@ _STOPWORD_TEXT: dict[str, str] = {
     "en": (
         "a an the i im me my mine we our us you your u he she his her they them their it "
         "its is are am was were be been being do does did doing can could would should "
-        "will shall may might must to of for in on at by with from about into and or but "
+        "will shall may might must to of for in on at by with from about and or but "
         "if so this that these those there here please pls plz hey sir madam want wanna "
-        "need like know tell just some any how what whats where when which who whom why "
+        "need like know tell just some any how what whats whom why "
         "also have has had get got getting "
         # Talk around the question: "is it still…", "really", "a blog said".
         "now still really said saying since only even already then than thing stuff "

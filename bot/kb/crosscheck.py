@@ -63,6 +63,15 @@ def _fold(
     return kept, hidden
 
 
+def folds_of(
+    entries: list[Entry], folds: int
+) -> Iterable[tuple[list[Entry], list[tuple[Entry, str, str]]]]:
+    """For each fold: the entries without that share of their variants, and the hidden ones
+    as (entry, language, question)."""
+    for fold in range(folds):
+        yield _fold(entries, fold, folds)
+
+
 def crosscheck(
     entries: Iterable[Entry], analyzer: Analyzer, thresholds: Thresholds, folds: int = 2,
     scope: Scope | None = None,
@@ -73,8 +82,7 @@ def crosscheck(
     topic_of = {e.id: e.topic for e in entries}
     counts: dict[tuple[str, str], list[int]] = {}
     lost: dict[tuple[str, str], Counter[str]] = {}
-    for fold in range(folds):
-        kept, hidden = _fold(entries, fold, folds)
+    for kept, hidden in folds_of(entries, folds):
         matcher = Matcher(kept, analyzer, scope=scope)
         for entry, lang, text in hidden:
             key = (entry.id, lang)

@@ -56,9 +56,9 @@ class StoreFiles:
 
 def store_files(db: sqlite_utils.Database, knowledge_dir: Path) -> StoreFiles:
     """Every entry as its file would hold it (`files_form`, dates as YAML reads them): what a
-    draft is checked among, with the rule files of `knowledge_dir` (sources.yaml, which gives a
-    plain URL its standing, and the style rules), as `govbot kb validate` reads them. Callers
-    may cache it per knowledge version."""
+    draft is checked among, with `knowledge_dir`'s rule files (the domain lists that give a plain
+    URL its standing, the Khmer style): the same checks as `govbot kb validate`. Callers may
+    cache it per knowledge version."""
     with db.atomic():
         version = knowledge_version(db)
         entries = read_entries(db)

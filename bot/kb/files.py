@@ -163,7 +163,8 @@ class KnowledgeFiles:
 
 
 def read_folder(root: Path) -> KnowledgeFiles:
-    """Read entry files (`<category>/<id>.yaml`), synonyms, categories, scope and the rule files."""
+    """Read entry files (`<category>/<id>.yaml`), synonyms, categories, scope and the rule
+    files."""
     entries = [read_yaml(p) for p in sorted(root.glob(ENTRY_GLOB))]
     synonyms = root / SYNONYMS_FILE
     categories = root / CATEGORIES_FILE

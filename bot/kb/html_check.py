@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-# The subset design.md §2 allows in answers, with the attributes each may carry.
+# The HTML subset answers may use (Telegram's, docs/content-guide.md), with each tag's attributes.
 ALLOWED_TAGS: dict[str, frozenset[str]] = {
     "b": frozenset(), "i": frozenset(), "u": frozenset(), "s": frozenset(),
     "a": frozenset({"href"}), "code": frozenset(), "pre": frozenset(),

@@ -1,4 +1,4 @@
-"""Validation of the knowledge files: every rule in design.md §2, in words an editor understands.
+"""Validation of the knowledge files: every rule of docs/content-guide.md, in an editor's words.
 
 Validation never stops at the first problem: an editor fixing a batch of files wants the whole
 list at once, each with file, line and field.

@@ -1,4 +1,4 @@
-"""Building and running the Telegram bot: polling (worker) or webhook (web), per design.md §8."""
+"""Building and running the Telegram bot: polling (worker) or webhook (web), as in the Procfile."""
 
 from __future__ import annotations
 

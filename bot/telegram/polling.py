@@ -33,7 +33,9 @@ class Poller:
     """Fetches updates, stores them in the inbox, confirms them, and handles each in a task.
 
     Confirming right after the inbox write means one slow conversation (a flooding user being
-    paced) never holds back the updates of everyone else, and every update is parsed once.
+    paced) never holds back the updates of everyone else. Updates come from PTB's typed
+    ``get_updates`` (parsed once, by PTB); the inbox keeps each one's ``to_dict()``, which
+    includes fields PTB does not model (``api_kwargs``), so nothing is lost across a restart.
     When the inbox cannot be written (database locked or full), the poller falls back to
     confirming only up to the oldest update still in flight, which is just as safe, only slower.
     """
@@ -69,7 +71,7 @@ class Poller:
         """Handle what the inbox still holds from before a restart; returns how many."""
         pending = self.inbox.pending()
         for raw in pending:
-            self._start(raw, stored=True)
+            self._start(Update.de_json(raw, self.application.bot), stored=True)
         if pending:
             log.info("resuming %d update(s) accepted before the last stop", len(pending))
         return len(pending)
@@ -81,14 +83,11 @@ class Poller:
             if len(self._in_flight) >= self.max_in_flight:
                 await self._wait_for_change(1.0)
                 continue
-            params: dict[str, object] = {"timeout": self.long_poll, "limit": BATCH}
-            if self.offset is not None:
-                params["offset"] = self.offset
-            if self.allowed_updates is not None:
-                params["allowed_updates"] = self.allowed_updates
             try:
-                raw = await self.application.bot.do_api_request(
-                    "getUpdates", api_kwargs=params, read_timeout=self.long_poll + 10.0,
+                # read_timeout is on top of the long poll: PTB adds `timeout` to it.
+                batch = await self.application.bot.get_updates(
+                    offset=self.offset, limit=BATCH, timeout=self.long_poll,
+                    allowed_updates=self.allowed_updates, read_timeout=10.0,
                 )
             except TelegramError as exc:
                 log.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
@@ -97,26 +96,25 @@ class Poller:
                 continue
             backoff = 0.5
             try:
-                fresh = [u for u in raw if u["update_id"] not in self._in_flight]
-                stored = self.inbox.accept(fresh)
+                fresh = [u for u in batch if u.update_id not in self._in_flight]
+                stored = self.inbox.accept([u.to_dict() for u in fresh])
                 for update in fresh:
                     self._start(update, stored=stored)
             except Exception:  # an unexpected payload must not end polling for everyone
                 log.exception("could not take a batch of updates; polling goes on")
                 await asyncio.sleep(1.0)
                 continue
-            if raw and not fresh:
+            if batch and not fresh:
                 await self._wait_for_change(IDLE_PAUSE)
 
-    def _start(self, raw: dict, *, stored: bool) -> None:
-        update_id = int(raw["update_id"])
+    def _start(self, update: Update, *, stored: bool) -> None:
+        update_id = update.update_id
         if update_id in self._in_flight:
             return
         self._in_flight.add(update_id)
         if not stored:
             self._unstored.add(update_id)
         self._highest = max(self._highest, update_id)
-        update = Update.de_json(raw, self.application.bot)
         task = asyncio.create_task(self._handle(update))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -150,8 +148,7 @@ class Poller:
         offset = self.offset
         if offset is not None:
             with contextlib.suppress(TelegramError):
-                await self.application.bot.do_api_request(
-                    "getUpdates", api_kwargs={"offset": offset, "timeout": 0, "limit": 1})
+                await self.application.bot.get_updates(offset=offset, timeout=0, limit=1)
 
 
 @contextlib.asynccontextmanager

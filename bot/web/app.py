@@ -33,7 +33,7 @@ from bot.config import Settings
 from bot.conversation import Conversation
 from bot.editing import ATTACH, DISMISS, NOT_OURS, gap_key
 from bot.engine.normalize import detect_language, normalize
-from bot.evaluation import changed_answers, read_labelled
+from bot.evaluation import changed_answers, read_labelled_files
 from bot.i18n import LANGUAGE_NAMES, _, format_day, gettext, khmer_digits
 from bot.kb import draft
 from bot.kb.csvfile import CsvExportError, entries_csv
@@ -445,21 +445,12 @@ class Tried:
     files: list[str]
 
 
-def _labelled_rows(console: Console) -> tuple[list, list[str]]:
-    rows, used = [], []
-    for path in console.settings.console_questions:
-        if path.is_file():
-            rows += read_labelled(path.read_text(encoding="utf-8").splitlines())
-            used.append(path.name)
-    return rows, used
-
-
 async def _try(console: Console, validated, question: str) -> Tried:
     base = draft.served(console.db)
 
     def work() -> Tried:
         snapshot = draft.draft_snapshot(base, validated, console.assistant.snapshot.built_on)
-        rows, used = _labelled_rows(console)
+        rows, used = read_labelled_files(console.settings.console_questions)
         now = console.assistant.ask(question) if question.strip() else None
         after = console.assistant.ask(question, snapshot=snapshot) if question.strip() else None
         return Tried(question, now, after, changed_answers(console.assistant, snapshot, rows),

@@ -11,6 +11,12 @@ confirmation or POSTed to a webhook with the secret-token header and retried lik
 
 The server only ever listens on, and only ever connects to, the loopback interface.
 
+This module holds the server's state and life cycle; each concern is a mixin in its own module:
+``routes`` (HTTP, faults, flood limits), ``messages`` (send, edit, delete, queries, commands),
+``files`` (uploads and file ids), ``polling`` (getUpdates), ``webhook`` (setWebhook and
+delivery), ``users`` (the Telegram side: simulated users), ``waiting`` (inspection and waits),
+``control`` (the ``/_fake/`` API), with shared lookups and constants in ``state``.
+
 Typical use::
 
     async with FakeBotApi("123:ABC") as api:
@@ -61,9 +67,7 @@ from .state import (
     _Webhook,
 )
 from .users import UsersMixin
-from .validate import (
-    Params,
-)
+from .validate import Params
 from .waiting import WaitingMixin
 from .webhook import WebhookMixin
 
