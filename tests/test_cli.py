@@ -170,6 +170,9 @@ def _chat_in_a_terminal(settings, keys: bytes) -> tuple[int, str]:
     try:
         read_until(b"> ")  # the prompt after the greeting
         if keys == b"\x03":
+            # A person presses Ctrl-C a moment after the prompt shows, not in the microseconds
+            # before `input` is reading (a signal that early raced readline on a loaded machine).
+            __import__("time").sleep(0.5)
             proc.send_signal(__import__("signal").SIGINT)  # what the terminal does on Ctrl-C
         else:
             os.write(master, keys)
