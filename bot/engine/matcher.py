@@ -230,9 +230,13 @@ class Matcher:
     def _without_incidentals(self, words: list[str], named: Mentions) -> list[str]:
         """The asker's nationality ("my friend from France") or destination picks no entry, and as
         a word no entry uses it would count against every one; `Mentions.elsewhere` judges it.
-        A destination some entry speaks of ("Korea", for the embassy in Seoul) still scores."""
-        kept = [w for w in words if w not in named.incidental
-                or (w in named.destinations and w in self._postings)]
+        A destination some entry speaks of ("Korea", for the embassy in Seoul) still scores.
+        So does a single digit, or a number no entry uses ("2 kids", texting's "2" for "to" and
+        "4" for "for"): it says nothing about which service is meant. A longer number the
+        knowledge uses (a hotline, a Prakas) still counts."""
+        kept = [w for w in words
+                if (w not in named.incidental or (w in named.destinations and w in self._postings))
+                and not (w.isdigit() and (len(w) == 1 or w not in self._postings))]
         return kept or words
 
     def _uses(self, entry: int, word: str) -> bool:
