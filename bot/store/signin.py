@@ -47,17 +47,22 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _store_token(db: sqlite_utils.Database, table: str, lifetime: timedelta, now: datetime,
+                 fields: dict[str, object]) -> str:
+    """A new random token, kept in `table` only as its hash, expiring `lifetime` after `now`;
+    rows already expired are cleared on the way. Runs inside the caller's transaction."""
+    token = secrets.token_urlsafe(32)
+    db.execute(f"delete from {table} where expires_at < ?", [now.isoformat()])
+    db[table].insert({"token_hash": _hash(token), **fields,
+                      "expires_at": (now + lifetime).isoformat()})
+    return token
+
+
 def issue_link(db: sqlite_utils.Database, editor: str, name: str) -> str:
     """A new one-time sign-in token for `editor`; expired links are cleared on the way."""
-    token = secrets.token_urlsafe(32)
-    now = _now()
     with db.atomic():
-        db.execute("delete from console_links where expires_at < ?", [now.isoformat()])
-        db["console_links"].insert({
-            "token_hash": _hash(token), "editor": editor, "name": name,
-            "expires_at": (now + LINK_LIFETIME).isoformat(), "used_at": None,
-        })
-    return token
+        return _store_token(db, "console_links", LINK_LIFETIME, _now(),
+                            {"editor": editor, "name": name, "used_at": None})
 
 
 def redeem_link(db: sqlite_utils.Database, token: str) -> tuple[str, str] | None:
@@ -76,15 +81,11 @@ def redeem_link(db: sqlite_utils.Database, token: str) -> tuple[str, str] | None
 
 def start_session(db: sqlite_utils.Database, editor: str, name: str) -> str:
     """A new session for a signed-in editor (recorded as a sign-in); returns its cookie token."""
-    token = secrets.token_urlsafe(32)
     now = _now()
     with db.atomic():
-        db.execute("delete from console_sessions where expires_at < ?", [now.isoformat()])
-        db["console_sessions"].insert({
-            "token_hash": _hash(token), "editor": editor, "name": name,
-            "csrf": secrets.token_urlsafe(24), "created_at": now.isoformat(),
-            "expires_at": (now + SESSION_LIFETIME).isoformat(),
-        })
+        token = _store_token(db, "console_sessions", SESSION_LIFETIME, now, {
+            "editor": editor, "name": name, "csrf": secrets.token_urlsafe(24),
+            "created_at": now.isoformat()})
         db["console_signins"].insert({"at": now.isoformat(), "editor": editor, "name": name})
     return token
 
