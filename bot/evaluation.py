@@ -27,6 +27,9 @@ class Labelled:
     # How it is written: "romanised" (Khmer in Latin letters, found by itself for a km row with
     # no Khmer script), or the file's own "kind" ("texting", "near-miss" …); "" when unknown.
     kind: str = ""
+    # The entry that must answer it, where the file says (head questions): "" when any entry
+    # of the topics will do.
+    entry: str = ""
 
 
 @dataclass
@@ -81,7 +84,7 @@ def read_labelled(lines: Iterable[str]) -> list[Labelled]:
             topics = data.get("topic") or ()
             q, lang = str(data["q"]), str(data.get("lang", "auto"))
             rows.append(Labelled(q, lang, (topics,) if isinstance(topics, str) else tuple(topics),
-                                 _kind(q, lang, data.get("kind"))))
+                                 _kind(q, lang, data.get("kind")), str(data.get("entry") or "")))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(
                 f'line {number}: not a {{"q", "lang", "topic"}} object ({exc})'

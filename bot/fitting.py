@@ -6,14 +6,21 @@ which tunes them to that set. Here they are chosen by one reproducible search in
 - the data: the dev set (questions people wrote, including out-of-scope near-misses) and the
   knowledge base asked against itself (each entry's variants hidden in turn, `kb.crosscheck`);
 - the objective: answered right minus `WRONG_COST` times answered wrong, averaged over the two,
-  while the dev set's out-of-scope questions stay unanswered at least `OOS_FLOOR` of the time
-  in each language (a wrong answer from a government help line costs more than "I don't know");
+  where answering an out-of-scope question counts as a wrong answer (a wrong answer from a
+  government help line costs more than "I don't know");
+- the model: for each matching recipe, a logistic confidence model (`engine.confidence`) is
+  fitted on the same questions (is the best-ranked entry right?), the two parts weighing
+  equally; then the certainty from which it answers and the margin over other topics are
+  searched;
+- the must-pass list: a combination that would answer a head question (the plain question
+  people ask most, labelled with its entry) otherwise than with its entry is set aside, as CI
+  would refuse it;
 - the search: every combination of the grids below, deterministic, so the same data always
   gives the same numbers.
 
-Other labelled sets (held-out, independent, head questions) are never used here: they judge
-the result. Pure: entries and questions in, the choice and its figures out; the CLI reads the
-store and writes `bot/engine/fitted.json`.
+Other labelled sets (held-out, independent) are never used here: they judge the result.
+Pure: entries and questions in, the choice and its figures out; the CLI reads the store and
+writes `bot/engine/fitted.json`.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 
+from bot.engine.confidence import Confidence, features, fit_confidence
 from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Thresholds, decide
-from bot.engine.matcher import DEFAULT_RECIPE, Candidate, Matcher, Recipe
+from bot.engine.matcher import DEFAULT_RECIPE, NOT_OURS, Candidate, Matcher, Recipe
 from bot.engine.normalize import detect_language
 from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
@@ -32,7 +40,6 @@ from bot.kb.crosscheck import folds_of
 from bot.model import Entry
 
 WRONG_COST = 5.0
-OOS_FLOOR = 95.0
 MAX_QUERY_CHARS = 1000
 
 RECIPE_GRID: dict[str, tuple[float, ...]] = {
@@ -43,9 +50,8 @@ RECIPE_GRID: dict[str, tuple[float, ...]] = {
 # part of a fit, and half of some 8,000 variants measures the same trade-offs.
 KB_SAMPLE_EVERY = 2
 THRESHOLD_GRID: dict[str, tuple[float, ...]] = {
-    "answer": (40.0, 42.5, 45.0, 47.5, 50.0, 52.5, 55.0, 60.0),
-    "margin": (2.0, 3.0, 4.0, 6.0),
-    "lead_target": (48.0, 52.0, 56.0, 60.0),
+    "certainty": tuple(round(0.3 + 0.025 * i, 3) for i in range(27)),  # 0.30 … 0.95
+    "margin": (0.0, 2.0, 4.0),
 }
 
 
@@ -65,6 +71,13 @@ class Figures:
     right: float
     wrong: float
     oos_not_answered: dict[str, float]
+    # out-of-scope questions answered, per 100 in-scope ones: wrong answers too
+    oos_answered: float = 0.0
+
+    @property
+    def objective(self) -> float:
+        """Right minus the cost of every wrong answer, out-of-scope ones included."""
+        return self.right - WRONG_COST * (self.wrong + self.oos_answered)
 
 
 @dataclass(frozen=True)
@@ -73,9 +86,11 @@ class FitResult:
 
     recipe: Recipe
     thresholds: Thresholds
+    confidence: Confidence
     objective: float
     dev: Figures
     knowledge: Figures
+    head_missed: int = 0  # head questions not answered with their entry (0 unless none can be)
 
     def as_dict(self) -> dict[str, object]:
         """The content of fitted.json."""
@@ -83,13 +98,16 @@ class FitResult:
         return {
             "recipe": {k: recipe[k] for k in RECIPE_GRID},
             "thresholds": {k: thresholds[k] for k in THRESHOLD_GRID},
+            "confidence": self.confidence.as_dict(),
             "objective": round(self.objective, 2),
             "fitted_on": {
                 "dev": asdict(self.dev),
                 "knowledge_base_crossvalidation": asdict(self.knowledge),
+                "head_questions_missed": self.head_missed,
             },
-            "rule": f"right - {WRONG_COST:g} x wrong, averaged over dev and the knowledge base; "
-                    f"dev out-of-scope not answered >= {OOS_FLOOR:g}% in each language",
+            "rule": f"confidence: logistic regression on dev and the knowledge base (equal "
+                    f"weight); then right - {WRONG_COST:g} x wrong, averaged over the two, "
+                    f"an out-of-scope question answered counting as wrong",
         }
 
 
@@ -97,6 +115,27 @@ def _ask_all(matcher: Matcher, rows: Iterable[tuple[str, str, tuple[str, ...]]]
              ) -> list[Asked]:
     return [Asked(lang, topics, tuple(matcher.rank(q[:MAX_QUERY_CHARS])))
             for q, lang, topics in rows]
+
+
+def _model(parts: Sequence[Sequence[Asked]], topic_of: dict[str, str]) -> Confidence:
+    """The confidence model fitted on every question the decision would weigh (not those
+    closest to a not-ours question, about another country, or small talk: rules decide those),
+    each part of the data weighing the same in all."""
+    rows, right, weight = [], [], []
+    for part in parts:
+        kept = []
+        for item in part:
+            ranked = [c for c in item.ranked if c.entry_id != NOT_OURS]
+            if (not ranked or item.ranked[0].entry_id == NOT_OURS or ranked[0].elsewhere
+                    or topic_of[ranked[0].entry_id] in DEFAULT_THRESHOLDS.small_talk_topics):
+                continue
+            kept.append((features(item.ranked, topic_of),
+                         topic_of[ranked[0].entry_id] in item.topics))
+        for values, is_right in kept:
+            rows.append(values)
+            right.append(is_right)
+            weight.append(1.0 / len(kept))
+    return fit_confidence(rows, right, weight)
 
 
 def _figures(asked: Sequence[Asked], thresholds: Thresholds, topic_of: dict[str, str]
@@ -118,43 +157,58 @@ def _figures(asked: Sequence[Asked], thresholds: Thresholds, topic_of: dict[str,
             else:
                 wrong += 1
     share = 100.0 / max(in_scope, 1)
+    answered_oos = sum(n - ok for n, ok in oos.values())
     return Figures(round(right * share, 2), round(wrong * share, 2),
-                   {lang: round(100.0 * ok / n, 2) for lang, (n, ok) in sorted(oos.items())})
+                   {lang: round(100.0 * ok / n, 2) for lang, (n, ok) in sorted(oos.items())},
+                   round(answered_oos * share, 2))
+
+
+def _head_missed(asked: Sequence[tuple[str, tuple[Candidate, ...]]], thresholds: Thresholds,
+                 topic_of: dict[str, str]) -> int:
+    missed = 0
+    for entry_id, ranked in asked:
+        decision = decide(list(ranked), thresholds, topic_of)
+        missed += decision.status != ANSWER or decision.best is None or \
+            decision.best.entry_id != entry_id
+    return missed
 
 
 def fit(
     entries: Iterable[Entry], analyzer: Analyzer, scope: Scope, dev: Sequence[Labelled],
     folds: int = 2, progress: Callable[[str], None] = lambda _: None,
+    head: Sequence[Labelled] = (),
 ) -> FitResult:
-    """Search the grids; the best combination by the objective, ties to the earlier one."""
+    """Search the grids; the best combination by the objective among those that answer every
+    head question with its entry (or, when none does, miss the fewest), ties to the earlier."""
     entries = list(entries)
     topic_of = {e.id: e.topic for e in entries}
     dev_rows = [(r.q, r.lang if r.lang in ("en", "km") else detect_language(r.q), r.topics)
                 for r in dev]
     best: FitResult | None = None
-    best_key: tuple[float, float] | None = None
+    best_key: tuple[int, float] | None = None
     for values in itertools.product(*RECIPE_GRID.values()):
         recipe = replace(DEFAULT_RECIPE, **dict(zip(RECIPE_GRID, values, strict=True)))
         progress(f"ranking with {dict(zip(RECIPE_GRID, values, strict=True))}")
-        asked_dev = _ask_all(Matcher(entries, analyzer, recipe, scope=scope), dev_rows)
+        whole = Matcher(entries, analyzer, recipe, scope=scope)
+        asked_dev = _ask_all(whole, dev_rows)
+        asked_head = [(row.entry, tuple(whole.rank(row.q[:MAX_QUERY_CHARS])))
+                      for row in head if row.entry]
         asked_kb: list[Asked] = []
         for kept, hidden in folds_of(entries, folds):
             matcher = Matcher(kept, analyzer, recipe, scope=scope)
             asked_kb.extend(_ask_all(matcher, ((text, lang, (entry.topic,))
                                                for entry, lang, text in
                                                hidden[::KB_SAMPLE_EVERY])))
+        model = _model((asked_dev, asked_kb), topic_of)
         for t_values in itertools.product(*THRESHOLD_GRID.values()):
-            thresholds = replace(DEFAULT_THRESHOLDS,
+            thresholds = replace(DEFAULT_THRESHOLDS, confidence=model,
                                  **dict(zip(THRESHOLD_GRID, t_values, strict=True)))
             on_dev = _figures(asked_dev, thresholds, topic_of)
             on_kb = _figures(asked_kb, thresholds, topic_of)
-            floor = min(on_dev.oos_not_answered.values(), default=100.0)
-            objective = ((on_dev.right - WRONG_COST * on_dev.wrong)
-                         + (on_kb.right - WRONG_COST * on_kb.wrong)) / 2
-            # The out-of-scope share first, up to the floor; then the objective. Where no
-            # combination reaches the floor, the best of those that come closest.
-            key = (min(floor, OOS_FLOOR), objective)
-            if best_key is None or key > best_key:
-                best_key, best = key, FitResult(recipe, thresholds, objective, on_dev, on_kb)
+            objective = (on_dev.objective + on_kb.objective) / 2
+            missed = _head_missed(asked_head, thresholds, topic_of)
+            if best_key is None or (-missed, objective) > best_key:
+                best_key = (-missed, objective)
+                best = FitResult(recipe, thresholds, model, objective, on_dev, on_kb, missed)
     assert best is not None
     return best

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine.confidence import Confidence
 from bot.engine.decide import Thresholds, decide
 from bot.engine.matcher import Candidate, Matcher
 from bot.engine.segment import Analyzer
@@ -68,6 +69,17 @@ def test_near_miss_with_another_country_is_not_answered(assistant):
     assert assistant.ask("How do I get a Thai visa?").status != "answer"
 
 
+def _above(answer: float, **kwargs: float) -> Thresholds:
+    """Thresholds whose model is sure exactly from the score `answer` up."""
+    return Thresholds(confidence=Confidence.score_at_least(answer), **kwargs)
+
+
+def _weighing_the_lead() -> Thresholds:
+    """Sure when score + 1.5 × lead over other topics reaches 52."""
+    return Thresholds(confidence=Confidence({"score": 1.0, "lead": 1.5}, -52.0), suggest=30,
+                      margin=3)
+
+
 def _candidates(*pairs: tuple[str, float]) -> list[Candidate]:
     return [Candidate(entry_id, score, "", "en") for entry_id, score in pairs]
 
@@ -75,7 +87,7 @@ def _candidates(*pairs: tuple[str, float]) -> list[Candidate]:
 def test_close_candidates_of_different_topics_become_choices():
     ranked = _candidates(("evisa-apply", 90), ("passport-apply", 89), ("tax-file", 60))
     topics = {"evisa-apply": "evisa", "passport-apply": "passport", "tax-file": "tax"}
-    decision = decide(ranked, Thresholds(answer=80, suggest=50, margin=5), topics)
+    decision = decide(ranked, _above(80, suggest=50, margin=5), topics)
     assert decision.status == "suggest"
     assert [c.entry_id for c in decision.suggestions] == ["evisa-apply", "passport-apply",
                                                           "tax-file"]
@@ -84,18 +96,18 @@ def test_close_candidates_of_different_topics_become_choices():
 def test_close_candidates_of_the_same_topic_still_answer():
     ranked = _candidates(("evisa-apply", 90), ("evisa-fees", 89), ("tax-file", 60))
     topics = {"evisa-apply": "evisa", "evisa-fees": "evisa", "tax-file": "tax"}
-    decision = decide(ranked, Thresholds(answer=80, suggest=50, margin=5), topics)
+    decision = decide(ranked, _above(80, suggest=50, margin=5), topics)
     assert decision.status == "answer" and decision.best.entry_id == "evisa-apply"
 
 
 def test_two_close_entries_of_one_topic_alone_still_answer():
     topics = {"passport-fees": "passport", "passport-apply": "passport"}
     ranked = _candidates(("passport-fees", 60), ("passport-apply", 59))
-    assert decide(ranked, Thresholds(answer=45, suggest=30, margin=3), topics).status == "answer"
+    assert decide(ranked, _above(45, suggest=30, margin=3), topics).status == "answer"
 
 
 def test_thresholds_split_answer_suggest_fallback():
-    t = Thresholds(answer=80, suggest=50, margin=5)
+    t = _above(80, suggest=50, margin=5)
     assert decide(_candidates(("a", 85)), t).status == "answer"
     assert decide(_candidates(("a", 70)), t).status == "suggest"
     assert decide(_candidates(("a", 40)), t).status == "fallback"
@@ -103,9 +115,9 @@ def test_thresholds_split_answer_suggest_fallback():
 
 
 def test_a_low_score_answers_only_with_a_clear_lead_over_other_topics():
+    """With a model that weighs the lead as well as the score (as the fitted one does)."""
     topics = {"a": "evisa", "b": "tax", "hi": "greeting"}
-    t = Thresholds(answer=45, suggest=30, margin=3, lead_floor=32, lead_weight=1.5,
-                   lead_target=52)
+    t = _weighing_the_lead()
     # 36 + 1.5 × 12 = 54: a long question far ahead of every other topic
     assert decide(_candidates(("a", 36), ("b", 24)), t, topics).status == "answer"
     # 36 + 1.5 × 6 = 45: not clear enough
@@ -116,14 +128,13 @@ def test_a_low_score_answers_only_with_a_clear_lead_over_other_topics():
 
 
 def test_a_high_score_within_the_margin_of_another_topic_is_a_choice():
-    t = Thresholds(answer=45, suggest=30, margin=3)
+    t = _above(45, suggest=30, margin=3)
     ranked = _candidates(("a", 52), ("b", 50))
     assert decide(ranked, t, {"a": "id-card", "b": "driving-licence"}).status == "suggest"
 
 
 def test_single_topic_candidates_lead_by_at_least_the_gap_to_the_last():
-    t = Thresholds(answer=45, suggest=30, margin=3, lead_floor=32, lead_weight=1.5,
-                   lead_target=52)
+    t = _weighing_the_lead()
     ranked = _candidates(("a1", 38), ("a2", 30), ("a3", 20))
     assert decide(ranked, t, {"a1": "evisa", "a2": "evisa", "a3": "evisa"}).status == "answer"
 
@@ -163,14 +174,14 @@ def test_small_talk_alone_gets_the_small_talk_answer(bundled_assistant, question
 
 
 def test_small_talk_too_weak_to_answer_does_not_block_an_answer():
-    t = Thresholds(answer=45, suggest=30, margin=3, small_talk_answer=50)
+    t = _above(45, suggest=30, margin=3, small_talk_answer=50)
     topics = {"bot": "about-bot", "bye": "greeting", "bot2": "about-bot"}
     ranked = _candidates(("bot", 46), ("bye", 45), ("bot2", 20))
     assert decide(ranked, t, topics).status == "answer"
 
 
 def test_a_close_call_with_a_scam_warning_is_answered_with_the_warning():
-    t = Thresholds(answer=45, suggest=30, margin=3, warning_answer=40)
+    t = _above(45, suggest=30, margin=3, warning_answer=40)
     topics = {"fees": "passport", "scam": "scam-warnings"}
     decision = decide(_candidates(("fees", 42), ("scam", 41)), t, topics)
     assert decision.status == "answer" and decision.best.entry_id == "scam"

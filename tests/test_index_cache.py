@@ -71,6 +71,21 @@ def test_other_code_makes_the_next_start_rebuild(settings, monkeypatch):
     assert built == [1]
 
 
+def test_a_new_fit_counts_as_other_code(tmp_path, monkeypatch):
+    """`govbot fit` rewrites engine/fitted.json; the matcher keeps the recipe read from it, so
+    an index built before the fit must not be reused after it."""
+    package = tmp_path / "bot"
+    (package / "engine").mkdir(parents=True)
+    for name in ("assistant.py", "model.py", "engine/matcher.py"):
+        (package / name).write_text("# code\n", encoding="utf-8")
+    fitted = package / "engine" / "fitted.json"
+    fitted.write_text('{"recipe": {"pooled_weight": 0.2}}', encoding="utf-8")
+    monkeypatch.setattr(index_cache, "_PACKAGE", package)
+    before = index_cache.code_version.__wrapped__()
+    fitted.write_text('{"recipe": {"pooled_weight": 0.0}}', encoding="utf-8")
+    assert index_cache.code_version.__wrapped__() != before
+
+
 @pytest.mark.parametrize("damage", ["flip a byte", "truncate", "garbage"])
 def test_a_damaged_index_file_is_rebuilt_never_trusted(settings, monkeypatch, damage):
     expected = Assistant.open(settings).ask("evisa fee")

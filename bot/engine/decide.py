@@ -1,14 +1,16 @@
 """Answer, suggest or admit not knowing: the one place the thresholds live.
 
-A wrong answer from a government help line costs more than an honest "I don't know", so the
-answer threshold is set where the dev set shows almost no wrong answers, and the band below it
-offers choices instead of guessing. The numbers are calibrated with `govbot eval` (see README).
+A wrong answer from a government help line costs more than an honest "I don't know". The engine
+answers when its confidence model (`engine.confidence`, fitted by `govbot fit`) is sure enough
+that the best entry is right, and the best entry leads every other topic; below that it offers
+choices instead of guessing, and with nothing close it says it does not know.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
+from bot.engine.confidence import Confidence, features, fitted_confidence
 from bot.engine.fitted import fitted
 from bot.engine.matcher import NOT_OURS, Candidate
 
@@ -19,15 +21,13 @@ FALLBACK = "fallback"
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Score cut-offs (0–100); `margin`: how far the best must lead the runner-up to answer.
-
-    Long, rambling questions score low against every short variant, yet their best entry often
-    stands far ahead of any other topic. Those are answered from `lead_floor` up when the score
-    and the lead over the best other topic together reach `lead_target` (score + `lead_weight` ×
-    lead): the lower the score, the clearer the lead must be. Calibrated like the rest.
+    """When to answer: `confidence` gives the probability that the best entry is right, and the
+    engine answers from `certainty` up. `suggest`: the score (0–100) from which an entry is
+    offered as a choice; `margin`: how far the best must lead another topic to be answered at all.
     """
 
-    answer: float = 45.0
+    certainty: float = 0.5
+    confidence: Confidence = field(default_factory=lambda: Confidence.score_at_least(45.0))
     suggest: float = 32.0
     margin: float = 3.0
     # A question of one content word ("renew", "fee", "lost") says what is done but not to what:
@@ -35,13 +35,10 @@ class Thresholds:
     # person gets the services as choices, one tap away. A rule of the product, not fitted: the
     # labelled sets hold too few one-word questions to weigh it.
     short_margin: float = 8.0
-    lead_floor: float = 32.0  # at `suggest` by calibration; below `suggest` nothing is offered
-    lead_weight: float = 2.0
-    lead_target: float = 52.0
     max_suggestions: int = 3
     # Small talk answers only a message that is small talk: its variants are a word or two
     # ("see you", "អរគុណច្រើន"), which any longer question may contain ("who can see what I type"),
-    # so it needs a near-exact match and never wins by lead.
+    # so it needs a near-exact match, whatever the model says.
     small_talk_topics: tuple[str, ...] = ("greeting",)
     small_talk_answer: float = 50.0
     # A close call between a scam warning and the service it imitates ("SMS says my passport
@@ -51,7 +48,14 @@ class Thresholds:
     warning_answer: float = 40.0
 
 
-DEFAULT_THRESHOLDS = Thresholds(**fitted("thresholds"))
+def _fitted_thresholds() -> Thresholds:
+    model = fitted_confidence()
+    known = {f.name for f in fields(Thresholds)}
+    values = {k: v for k, v in fitted("thresholds").items() if k in known}
+    return Thresholds(**values, **({"confidence": model} if model else {}))
+
+
+DEFAULT_THRESHOLDS = _fitted_thresholds()
 
 
 @dataclass(frozen=True)
@@ -75,30 +79,20 @@ def decide(
     unless one is a scam warning (`Thresholds.warning_topics`). A best candidate about somewhere
     or something else (`engine.scope`) is offered, never answered.
     """
-    if not ranked or ranked[0].score < thresholds.suggest or ranked[0].entry_id == NOT_OURS:
-        # Nothing close enough, or closest to a question editors marked "not ours".
+    if not ranked or ranked[0].entry_id == NOT_OURS:
+        # Nothing close, or closest to a question editors marked "not ours".
         return Decision(FALLBACK, None, ())
-    ranked = [c for c in ranked if c.entry_id != NOT_OURS]
+    everything, ranked = ranked, [c for c in ranked if c.entry_id != NOT_OURS]
     best = ranked[0]
     runner_up = next((c for c in ranked[1:] if _rivals(c, best, thresholds, topic_of)), None)
-    # The margin is measured against the best candidate of another topic; with none among the
-    # ranked, every other topic scores below the last of them, so the lead over other topics is
-    # at least that far (a lone candidate has nothing to measure it against).
-    rival_lead = None if runner_up is None else best.score - runner_up.score
-    if rival_lead is not None:
-        lead: float | None = rival_lead
-    else:
-        lead = best.score - ranked[-1].score if len(ranked) > 1 else None
     # Two topics within the margin are a choice for the user, whatever the score.
     margin = thresholds.short_margin if best.words <= 1 else thresholds.margin
-    clear = rival_lead is None or rival_lead >= margin
+    clear = runner_up is None or best.score - runner_up.score >= margin
     if _small_talk(best, thresholds, topic_of):
         confident = clear and best.score >= thresholds.small_talk_answer
     else:
-        confident = clear and (
-            best.score >= thresholds.answer
-            or (lead is not None and best.score >= thresholds.lead_floor
-                and best.score + thresholds.lead_weight * lead >= thresholds.lead_target))
+        confident = clear and thresholds.confidence.probability(
+            features(everything, topic_of)) >= thresholds.certainty
     if confident and not best.elsewhere:
         return Decision(ANSWER, best, ())
     if runner_up is not None and not clear:
@@ -106,6 +100,8 @@ def decide(
         if warning is not None:
             return Decision(ANSWER, warning, ())
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)
+    if not choices:
+        return Decision(FALLBACK, None, ())
     return Decision(SUGGEST, None, choices[: thresholds.max_suggestions])
 
 

@@ -14,12 +14,17 @@ from importlib import resources
 FITTED_FILE = "fitted.json"
 
 
-def fitted(section: str) -> dict[str, float]:
-    """The fitted values of one section ("recipe" or "thresholds"); {} when there are none."""
+def read_fitted() -> dict[str, object]:
+    """The whole file; {} when it is missing or unreadable."""
     try:
         data = json.loads(resources.files(__package__).joinpath(FITTED_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-    values = data.get(section) if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def fitted(section: str) -> dict[str, float]:
+    """The fitted values of one section ("recipe" or "thresholds"); {} when there are none."""
+    values = read_fitted().get(section)
     return {k: v for k, v in values.items() if isinstance(v, (int, float))} if isinstance(
         values, dict) else {}

@@ -46,6 +46,8 @@ class Candidate:
     lang: str
     elsewhere: bool = False
     words: int = 2  # content words in the question, after stopwords and synonyms
+    pooled: float = 0.0  # the entry's pooled BM25 evidence for the question, 0–1
+    novel: float = 0.0  # share of the question's weight in words no entry uses, 0–1
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,13 @@ class Matcher:
             "pooled": (pooled / max(best_possible, 1e-6))[self._row_entry],
         }
 
+    def _novel(self, words: list[str]) -> float:
+        """Share of the words' weight in words no entry uses: a question mostly about something
+        the knowledge base never speaks of is likely not ours, whatever its other words match."""
+        weights = {w: self._weight.get(w, self._unknown_weight) for w in set(words)}
+        unknown = sum(v for w, v in weights.items() if w not in self._postings)
+        return round(unknown / max(sum(weights.values()), 1e-6), 4)
+
     def rank_entries(self, text: str, limit: int = 8) -> list[Candidate]:
         """`rank` without the not-ours questions: real entries only, for lists of choices."""
         return [c for c in self.rank(text, limit + 1) if c.entry_id != NOT_OURS][:limit]
@@ -306,6 +315,7 @@ class Matcher:
             scorer=fuzz.token_set_ratio, processor=None, dtype=np.float32,
         )[0]
         scores = combine(self.recipe, word_ratio, {k: v[pool] for k, v in parts.items()})
+        novel = self._novel(words)
         # Best row per entry: walk rows from the best down, keeping each entry's first sighting.
         # A special-case entry whose distinguishing words the question lacks is never a
         # candidate: "renew passport" belongs to the general entry, not the embassy in Seoul.
@@ -326,7 +336,7 @@ class Matcher:
             )
             out.append(Candidate(self.entry_ids[entry], round(float(scores[j]), 2),
                                  self._row_text[i], self._row_lang[i], elsewhere,
-                                 len(present)))
+                                 len(present), round(float(parts["pooled"][i]), 4), novel))
             if len(out) == limit:
                 break
         return out

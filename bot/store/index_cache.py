@@ -41,8 +41,8 @@ log = logging.getLogger(__name__)
 FORMAT = 1  # bumped when the file layout below changes
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: The code whose objects the index file holds: the snapshot's parts (assistant.py), the engine
-#: (the matcher) and the model (entries).
-_BUILT_FROM = ("assistant.py", "engine/*.py", "model.py")
+#: (the matcher, and the recipe `govbot fit` wrote, which it keeps) and the model (entries).
+_BUILT_FROM = ("assistant.py", "engine/*.py", "engine/fitted.json", "model.py")
 
 
 @cache
