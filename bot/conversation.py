@@ -24,7 +24,7 @@ from bot.engine.normalize import detect_language
 from bot.handover import END, SEND_LAST, Handover
 from bot.i18n import LANGUAGE_NAMES, _, format_day, gettext
 from bot.kb.sources import host_of
-from bot.model import Entry, best_sources, editor_name
+from bot.model import Entry, Source, best_sources, editor_name
 from bot.officehours import OfficeHours
 from bot.replies import (
     HTML,
@@ -76,7 +76,6 @@ def _text(lang: str, message: str, **values: object) -> Block:
     return Block(TEXT, gettext(lang, message, **values))
 
 
-
 PRESS_NOTE_REPORTS = 2
 
 
@@ -92,8 +91,8 @@ def press_note(entry: Entry, lang: str) -> str | None:
         return None
     latest = sorted(entry.sources, key=lambda s: s.date or date.min, reverse=True)
     named = list(dict.fromkeys(
-        gettext(lang, _("{publisher}, {date}"), publisher=s.publisher or host_of(s.url),
-                date=format_day(s.date, lang)) if s.date else (s.publisher or host_of(s.url))
+        gettext(lang, _("{publisher}, {date}"), publisher=_outlet(s),
+                date=format_day(s.date, lang)) if s.date else _outlet(s)
         for s in latest
     ))[:PRESS_NOTE_REPORTS]
     reports = format_list(named, locale=lang)
@@ -102,6 +101,14 @@ def press_note(entry: Entry, lang: str) -> str | None:
                        url=entry.official_url)
     return gettext(lang, _("As reported by {reports}; no official page confirms it yet."),
                    reports=reports)
+
+def _outlet(source: Source) -> str:
+    """The paper's name alone: editors may describe a source at length ("Phnom Penh Post,
+    reporting a GDT announcement of 17 April 2021"), which the one-line note has no room for;
+    the name ends at the first comma or bracket."""
+    name = re.split(r",|\(", source.publisher or "", maxsplit=1)[0].strip()
+    return name or host_of(source.url)
+
 
 class Conversation:
     """Decides what to say. State lives in the store (`People`), never in this object."""

@@ -44,8 +44,9 @@ def khmer_digits(text: str) -> str:
 
 
 def format_day(day: date, lang: str) -> str:
-    """A date as people read it: "25 November 2026" / "២៥ វិច្ឆិកា ២០២៦"."""
-    text = format_date(day, "long", locale=lang)
+    """A date as people read it: "25 November 2026" / "២៥ វិច្ឆិកា ២០២៦" (day first, as in
+    Cambodia and in the answers themselves; Babel's plain English would say "November 25")."""
+    text = format_date(day, "long", locale="en_GB" if lang == "en" else lang)
     return khmer_digits(text) if lang == "km" else text
 
 

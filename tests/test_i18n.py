@@ -68,5 +68,5 @@ def test_khmer_and_english_strings_at_runtime():
 
 
 def test_dates_in_each_language():
-    assert format_day(date(2026, 11, 25), "en") == "November 25, 2026"
+    assert format_day(date(2026, 11, 25), "en") == "25 November 2026"
     assert format_day(date(2026, 11, 25), "km") == "២៥ វិច្ឆិកា ២០២៦"

@@ -131,7 +131,7 @@ def test_remind_queues_each_reminder_once_in_the_daytime(settings, knowledge):
     assert pending.kind == DEADLINE
     reply = conversation.notification(pending)
     assert reply.blocks[0].text == "⏰ The deadline for “How much the e-Visa costs” is " \
-                                   "December 5, 2026."
+                                   "5 December 2026."
 
 
 def test_dates_are_validated(knowledge):

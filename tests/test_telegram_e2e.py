@@ -169,7 +169,7 @@ async def test_english_user_opens_a_deep_link(settings):
         await api.send_command(user, "start", "evisa-fees")
         [reply] = await api.wait_for(1)
         assert reply.html.startswith("<b>How much the e-Visa costs</b>")
-        assert "Checked on November 20, 2026" in reply.text
+        assert "Checked on 20 November 2026" in reply.text
         assert not KHMER.search(reply.text)
 
 

@@ -210,7 +210,7 @@ def _note(conversation: Conversation, question: str, lang: str) -> str:
 
 def test_an_answer_resting_only_on_press_reports_says_so_in_english(press_only):
     note = _note(press_only, "How much is the Cambodia e-visa?", "en")
-    assert note.splitlines()[0] == ("As reported by Phnom Penh Post, December 28, 2024; "
+    assert note.splitlines()[0] == ("As reported by Phnom Penh Post, 28 December 2024; "
                                     "check https://www.evisa.gov.kh/")
 
 
@@ -228,7 +228,19 @@ def test_the_press_note_names_the_two_latest_reports():
         Source("https://www.phnompenhpost.com/d", "press", "Phnom Penh Post", date(2024, 12, 28)),
     ))
     assert press_note(entry, "en") == (
-        "As reported by Khmer Times, December 29, 2024 and Phnom Penh Post, December 28, 2024; "
+        "As reported by Khmer Times, 29 December 2024 and Phnom Penh Post, 28 December 2024; "
+        "no official page confirms it yet.")
+
+
+def test_the_press_note_names_the_paper_not_the_editors_description():
+    entry = Entry("x", "tax", "business", {"en": EntryText("t", "a")}, sources=(
+        Source("https://www.phnompenhpost.com/a", "press",
+               "Phnom Penh Post, reporting a GDT announcement of 17 April 2021", date(2021, 4, 17)),
+        Source("https://www.vietnamplus.vn/b", "press",
+               "VietnamPlus (Vietnam News Agency), reporting the Ministry of Tourism"),
+    ))
+    assert press_note(entry, "en") == (
+        "As reported by Phnom Penh Post, 17 April 2021 and VietnamPlus; "
         "no official page confirms it yet.")
 
 
