@@ -720,7 +720,7 @@ def kb_crosscheck(below: float, as_json: bool, proposed: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--misses", is_flag=True, help="List every question not answered right.")
 @click.option("--sweep", is_flag=True,
-              help="Show the figures for a range of answer thresholds (for calibration).")
+              help="Show the figures at a range of certainties (how sure the model must be).")
 def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
     """Accuracy on a JSONL file of {"q", "lang", "topic": [...]} ([] = out of scope).
 
