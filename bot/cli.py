@@ -762,9 +762,12 @@ def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
 
 
 @main.command(short_help="Fit the matching recipe and answer thresholds on data.")
-@click.option("--dev", "dev_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=str(PACKAGE_DIR.parent / "tests" / "data" / "dev_questions.jsonl"),
-              show_default=True, help="Labelled JSONL the fit may use (with the knowledge base).")
+@click.option("--dev", "dev_paths", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=[str(PACKAGE_DIR.parent / "tests" / "data" / name)
+                       for name in ("dev_questions.jsonl", "dev2_questions.jsonl")],
+              show_default=True,
+              help="Labelled JSONL the fit may use (with the knowledge base); repeatable.")
 @click.option("--head", "head_path",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=str(PACKAGE_DIR.parent / "tests" / "data" / "head_questions.jsonl"),
@@ -775,7 +778,7 @@ def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
               help="Where to write the fitted recipe and thresholds.")
 @click.option("--folds", type=click.IntRange(2, 10), default=2, show_default=True,
               help="Cross-validation folds over the knowledge base's own variants.")
-def fit(dev_path: Path, head_path: Path, out: Path, folds: int) -> None:
+def fit(dev_paths: tuple[Path, ...], head_path: Path, out: Path, folds: int) -> None:
     """Fit the matching recipe, the confidence model and the thresholds on the dev set and the
     knowledge base.
 
@@ -789,10 +792,10 @@ def fit(dev_path: Path, head_path: Path, out: Path, folds: int) -> None:
     \b
     Examples:
       govbot fit
-      govbot fit --dev my_questions.jsonl --out /tmp/fitted.json
+      govbot fit --dev tests/data/dev_questions.jsonl --dev more.jsonl --out /tmp/fitted.json
     """
     try:
-        dev = read_labelled(dev_path.open(encoding="utf-8"))
+        dev = [row for path in dev_paths for row in read_labelled(path.open(encoding="utf-8"))]
         head = read_labelled(head_path.open(encoding="utf-8"))
     except ValueError as exc:
         raise click.ClickException(f"{exc}") from exc
