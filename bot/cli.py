@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
 import click
 import sqlite_utils
@@ -26,7 +27,14 @@ from bot.engine.decide import DEFAULT_THRESHOLDS
 from bot.engine.fitted import FITTED_FILE
 from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
-from bot.evaluation import changed_answers, evaluate, read_labelled, read_labelled_files, sweep
+from bot.evaluation import (
+    Labelled,
+    changed_answers,
+    evaluate,
+    read_labelled,
+    read_labelled_files,
+    sweep,
+)
 from bot.fitting import fit as fit_engine
 from bot.kb.crosscheck import crosscheck
 from bot.kb.csvfile import CsvExportError, entries_csv
@@ -715,6 +723,18 @@ def kb_crosscheck(below: float, as_json: bool, proposed: Path | None) -> None:
                    + (f" ({instead})" if instead else ""))
 
 
+def _labelled_file(file: Path | TextIO) -> list[Labelled]:
+    """The rows of a labelled JSONL file, or a clear error naming the file and the line."""
+    name = file if isinstance(file, Path) else getattr(file, "name", "input")
+    try:
+        if isinstance(file, Path):
+            with file.open(encoding="utf-8") as opened:
+                return read_labelled(opened)
+        return read_labelled(file)
+    except ValueError as exc:
+        raise click.ClickException(f"{name}: {exc}") from exc
+
+
 @main.command("eval", short_help="Accuracy on a labelled JSONL file of questions.")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
@@ -729,10 +749,7 @@ def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
       govbot eval tests/data/dev_questions.jsonl
       govbot eval tests/data/dev_questions.jsonl --sweep
     """
-    try:
-        rows = read_labelled(file)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+    rows = _labelled_file(file)
     assistant = _assistant()
     if sweep:
         _print_sweep(assistant, rows)
@@ -794,11 +811,8 @@ def fit(dev_paths: tuple[Path, ...], head_path: Path, out: Path, folds: int) -> 
       govbot fit
       govbot fit --dev tests/data/dev_questions.jsonl --dev more.jsonl --out /tmp/fitted.json
     """
-    try:
-        dev = [row for path in dev_paths for row in read_labelled(path.open(encoding="utf-8"))]
-        head = read_labelled(head_path.open(encoding="utf-8"))
-    except ValueError as exc:
-        raise click.ClickException(f"{exc}") from exc
+    dev = [row for path in dev_paths for row in _labelled_file(path)]
+    head = _labelled_file(head_path)
     db = _store()
     today = date.today()
     entries = [e for e in read_entries(db) if e.is_current(today)]

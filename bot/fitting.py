@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 
 from bot.engine.confidence import Confidence, features, fit_confidence
-from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Thresholds, decide
-from bot.engine.matcher import DEFAULT_RECIPE, NOT_OURS, Candidate, Matcher, Recipe
+from bot.engine.decide import ANSWER, DEFAULT_THRESHOLDS, Thresholds, decide, weighed_by_model
+from bot.engine.matcher import DEFAULT_RECIPE, Candidate, Matcher, Recipe
 from bot.engine.normalize import detect_language
 from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer
@@ -118,19 +118,16 @@ def _ask_all(matcher: Matcher, rows: Iterable[tuple[str, str, tuple[str, ...]]]
 
 
 def _model(parts: Sequence[Sequence[Asked]], topic_of: dict[str, str]) -> Confidence:
-    """The confidence model fitted on every question the decision would weigh (not those
-    closest to a not-ours question, about another country, or small talk: rules decide those),
-    each part of the data weighing the same in all."""
+    """The confidence model fitted on every question the decision would weigh with it
+    (`weighed_by_model`), each part of the data weighing the same in all."""
     rows, right, weight = [], [], []
     for part in parts:
         kept = []
         for item in part:
-            ranked = [c for c in item.ranked if c.entry_id != NOT_OURS]
-            if (not ranked or item.ranked[0].entry_id == NOT_OURS or ranked[0].elsewhere
-                    or topic_of[ranked[0].entry_id] in DEFAULT_THRESHOLDS.small_talk_topics):
-                continue
-            kept.append((features(item.ranked, topic_of),
-                         topic_of[ranked[0].entry_id] in item.topics))
+            ranked = list(item.ranked)
+            if weighed_by_model(ranked, DEFAULT_THRESHOLDS, topic_of):
+                kept.append((features(ranked, topic_of),
+                             topic_of[ranked[0].entry_id] in item.topics))
         for values, is_right in kept:
             rows.append(values)
             right.append(is_right)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 
+from click.testing import CliRunner
+
 from bot.bench.data import bundled_kb
+from bot.cli import main
 from bot.engine.segment import Analyzer
 from bot.evaluation import read_labelled
 from bot.fitting import fit
@@ -56,3 +59,13 @@ def test_a_head_question_no_setting_can_pass_is_reported_not_hidden(knowledge):
     result = _fit(knowledge, impossible)
     assert result.head_missed == 1
     assert result.as_dict()["fitted_on"]["head_questions_missed"] == 1
+
+
+def test_a_malformed_dev_file_is_named_before_any_fitting(tmp_path):
+    bad = tmp_path / "mine.jsonl"
+    bad.write_text('{"q": "evisa fee", "lang": "en", "topic": ["evisa"]}\nnot json\n',
+                   encoding="utf-8")
+    result = CliRunner().invoke(main, ["fit", "--dev", str(bad), "--out", str(tmp_path / "f")])
+    assert result.exit_code == 1
+    assert f"{bad}: line 2:" in result.output
+    assert not (tmp_path / "f").exists()

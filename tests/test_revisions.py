@@ -158,14 +158,16 @@ def test_text_change_shows_each_change_with_a_little_context():
     assert diff_entries(None, None) == []
 
 
-def test_cli_history_and_rollback(settings, monkeypatch, knowledge, fees_file):
+@pytest.fixture
+def run(settings, monkeypatch, knowledge):
+    """`govbot …` on the test store and knowledge folder, as an editor types it."""
     monkeypatch.setenv("GOVBOT_DB", str(settings.db_path))
     monkeypatch.setenv("GOVBOT_KNOWLEDGE", str(knowledge))
     runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
 
-    def run(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
 
+def test_cli_history_and_rollback(run, fees_file):
     run("kb", "import", "--editor", "sokha")
     _edit(fees_file, "<b>US$30</b>", "<b>US$35</b>")
     run("kb", "import", "--editor", "dara")
@@ -191,14 +193,7 @@ def test_cli_history_and_rollback(settings, monkeypatch, knowledge, fees_file):
 
 
 def test_rollback_after_a_csv_import_says_the_files_already_hold_the_restored_entry(
-        settings, monkeypatch, knowledge, fees_file, tmp_path):
-    monkeypatch.setenv("GOVBOT_DB", str(settings.db_path))
-    monkeypatch.setenv("GOVBOT_KNOWLEDGE", str(knowledge))
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
+        run, knowledge, fees_file, tmp_path):
     run("kb", "import", "--editor", "sokha")
     sheet = tmp_path / "review.csv"
     run("kb", "export", "--format", "csv", "--out", str(sheet))

@@ -82,7 +82,7 @@ def decide(
     if not ranked or ranked[0].entry_id == NOT_OURS:
         # Nothing close, or closest to a question editors marked "not ours".
         return Decision(FALLBACK, None, ())
-    everything, ranked = ranked, [c for c in ranked if c.entry_id != NOT_OURS]
+    ranked = [c for c in ranked if c.entry_id != NOT_OURS]
     best = ranked[0]
     runner_up = next((c for c in ranked[1:] if _rivals(c, best, thresholds, topic_of)), None)
     # Two topics within the margin are a choice for the user, whatever the score.
@@ -92,7 +92,7 @@ def decide(
         confident = clear and best.score >= thresholds.small_talk_answer
     else:
         confident = clear and thresholds.confidence.probability(
-            features(everything, topic_of)) >= thresholds.certainty
+            features(ranked, topic_of)) >= thresholds.certainty
     if confident and not best.elsewhere:
         return Decision(ANSWER, best, ())
     if runner_up is not None and not clear:
@@ -103,6 +103,16 @@ def decide(
     if not choices:
         return Decision(FALLBACK, None, ())
     return Decision(SUGGEST, None, choices[: thresholds.max_suggestions])
+
+
+def weighed_by_model(ranked: list[Candidate], thresholds: Thresholds = DEFAULT_THRESHOLDS,
+                     topic_of: dict[str, str] | None = None) -> bool:
+    """Whether the confidence model can decide this ranking: not when nothing is ranked, when the
+    closest is a question marked not ours, when the best entry is about somewhere else (never
+    answered) or is small talk (its own rule). The rows `govbot fit` learns from."""
+    if not ranked or ranked[0].entry_id == NOT_OURS:
+        return False
+    return not ranked[0].elsewhere and not _small_talk(ranked[0], thresholds, topic_of)
 
 
 def _small_talk(candidate: Candidate, thresholds: Thresholds, topic_of: dict[str, str] | None

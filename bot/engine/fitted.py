@@ -9,13 +9,16 @@ knowledge base asked against itself, and judged on sets they were not fitted on 
 from __future__ import annotations
 
 import json
+from functools import cache
 from importlib import resources
 
 FITTED_FILE = "fitted.json"
 
 
+@cache
 def read_fitted() -> dict[str, object]:
-    """The whole file; {} when it is missing or unreadable."""
+    """The whole file, read once (the recipe, the thresholds and the model all come from it);
+    {} when it is missing or unreadable."""
     try:
         data = json.loads(resources.files(__package__).joinpath(FITTED_FILE).read_text("utf-8"))
     except (OSError, ValueError):
