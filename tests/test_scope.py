@@ -20,7 +20,8 @@ mentions = Scope.from_lists(load_knowledge(bundled_path("knowledge")).scope or {
      "spouse visa for my Cambodian wife to come to the UK",
      "visa for Australia for Cambodians, how long is processing",
      "ACLEDA motorbike loan interest rate", "how much is Thai visa", "how to open an ABA account",
-     "I'm Thai, how do I get Cambodian nationality"],
+     "I'm Thai, how do I get Cambodian nationality", "forgot my ACLEDA app password",
+     "open an ABA account with my passport"],
 )
 def test_other_places_and_subjects_are_not_answered(bundled_assistant, question):
     assert bundled_assistant.ask(question).status != "answer"
@@ -102,7 +103,9 @@ def test_greetings_around_a_question_do_not_pull_it_to_the_greeting(bundled_assi
     [("can I pay the passport fee with ABA", "passport"),
      ("I live in Thailand, e-visa to visit Cambodia", "evisa"),
      ("KOICA scholarship Korea student", "koica-fellowship"),
-     ("I'm going to Korea, can I renew my passport at the embassy there", "passport")],
+     ("I'm going to Korea, can I renew my passport at the embassy there", "passport"),
+     ("send money with Bakong to my ACLEDA account", "bakong"),
+     ("ផ្ទេរលុយតាមបាគងទៅគណនី ACLEDA បានទេ", "bakong")],
 )
 def test_a_place_or_bank_named_in_passing_keeps_our_answer(bundled_assistant, question, topic):
     answer = bundled_assistant.ask(question)
@@ -116,6 +119,12 @@ def test_a_hotel_named_in_passing_keeps_our_topic(bundled_assistant):
     answer = bundled_assistant.ask("what hotel address do I put in e-arrival")
     first = answer.entry or answer.suggestions[0].entry
     assert answer.status in ("answer", "suggest") and first.topic == "e-arrival"
+
+
+def test_a_banks_product_is_not_ours_unless_one_of_our_services_is_named():
+    scope = Scope.from_lists({"banks_own": ["aba card"], "services": ["passport"]})
+    assert scope.mentions("lost my ABA card").not_ours == {"aba card"}
+    assert not scope.mentions("pay the passport fee with my ABA card").not_ours
 
 
 def test_an_editor_extends_what_is_not_ours_in_the_knowledge_file(tmp_path, knowledge):

@@ -26,12 +26,12 @@ from bot.engine.segment import STOPWORDS, split_words
 # The lists of knowledge/scope.yaml whose items are words (an item may hold several, separated by
 # spaces), and the marker lists under `markers:`.
 WORD_LISTS: tuple[str, ...] = (
-    "places", "nationalities", "not_ours_words", "home_nation", "home_places")
+    "places", "nationalities", "not_ours_words", "home_nation", "home_places", "services")
 MARKER_LISTS: tuple[str, ...] = (
     "origin_before", "origin_after", "nationality_before", "nationality_nouns", "people",
     "scheme_after", "visa_kinds", "scheme_before", "destination_before", "going")
 # The lists whose items are whole phrases or questions, one per item.
-PHRASE_LISTS: tuple[str, ...] = ("not_ours_phrases", "not_ours_questions")
+PHRASE_LISTS: tuple[str, ...] = ("not_ours_phrases", "banks_own", "not_ours_questions")
 SCOPE_LISTS: tuple[str, ...] = (*WORD_LISTS, *PHRASE_LISTS)
 
 _ARTICLES = frozenset({"the", "a"})
@@ -59,7 +59,12 @@ class Scope:
     not_ours_words: frozenset[str] = frozenset()
     home_nation: frozenset[str] = frozenset()
     home_places: frozenset[str] = frozenset()
+    # Words naming one of our services ("bakong", "passport"): next to one of them, a bank's own
+    # product ("ABA card", "ACLEDA account") is how the person pays or where money goes, not the
+    # subject of the question, so `banks_own` does not rule it out.
+    services: frozenset[str] = frozenset()
     not_ours_phrases: tuple[str, ...] = ()
+    banks_own: tuple[str, ...] = ()
     # Whole questions editors marked "not ours": matched like question variants (matcher.py).
     not_ours_questions: tuple[str, ...] = ()
     markers: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -73,14 +78,19 @@ class Scope:
         markers = lists.get("markers")
         markers = markers if isinstance(markers, Mapping) else {}
         nationalities = _words(items(lists.get("nationalities")))
+
+        def phrases(name: str) -> tuple[str, ...]:
+            return tuple(p for p in (normalize(x) for x in items(lists.get(name))) if p)
+
         return cls(
             places=_words(items(lists.get("places"))) | nationalities,
             nationalities=nationalities,
             not_ours_words=_words(items(lists.get("not_ours_words"))),
             home_nation=_words(items(lists.get("home_nation"))),
             home_places=_words(items(lists.get("home_places"))),
-            not_ours_phrases=tuple(
-                p for p in (normalize(x) for x in items(lists.get("not_ours_phrases"))) if p),
+            services=_words(items(lists.get("services"))),
+            not_ours_phrases=phrases("not_ours_phrases"),
+            banks_own=phrases("banks_own"),
             not_ours_questions=tuple(items(lists.get("not_ours_questions"))),
             markers={name: _words(items(markers.get(name))) for name in MARKER_LISTS},
         )
@@ -121,6 +131,8 @@ class Scope:
                     destinations.add(word)
                     incidental.add(word)
         joined = {w for words in clauses for w in words}
+        phrases = self.not_ours_phrases if joined & self.services else \
+            self.not_ours_phrases + self.banks_own
         return Mentions(
             places=frozenset(places),
             origins=frozenset(origins),
@@ -128,7 +140,7 @@ class Scope:
             schemes=frozenset(schemes),
             destinations=frozenset(destinations),
             not_ours=frozenset(joined & self.not_ours_words).union(
-                p for p in self.not_ours_phrases if p in normalized),
+                p for p in phrases if p in normalized),
             home_nation=bool(joined & self.home_nation),
             home_place=bool(joined & self.home_places),
         )
