@@ -1,7 +1,8 @@
 """Accuracy on a labelled question file: the numbers thresholds are calibrated against.
 
-A question labelled with topics should be answered with an entry of one of them; a question
-labelled `[]` is out of scope and must not be answered. A suggestion is not an answer: it counts
+A question labelled with topics should be answered with an entry of one of them (with that very
+entry, where the row names one, as head questions do); a question labelled `[]` is out of scope
+and must not be answered. A suggestion is not an answer: it counts
 as "suggested with the right topic" when one of the choices is right.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from bot.assistant import MAX_QUERY_CHARS, Answer, Assistant, Snapshot
 from bot.engine.decide import ANSWER, SUGGEST, Thresholds
 from bot.engine.normalize import detect_language
+from bot.model import Entry
 
 
 @dataclass(frozen=True)
@@ -152,14 +154,21 @@ def _count(report: LangReport, row: Labelled, answer: Answer) -> None:
             report.out_not_answered += 1
         return
     report.in_scope += 1
-    if answered and answer.entry.topic in row.topics:
+    if answered and _fits(row, answer.entry):
         report.right += 1
         return
     if answered:
         report.wrong += 1
-    elif answer.status == SUGGEST and any(s.entry.topic in row.topics for s in answer.suggestions):
+    elif answer.status == SUGGEST and any(_fits(row, s.entry) for s in answer.suggestions):
         report.suggested_right += 1
     report.misses.append((row, answer))
+
+
+def _fits(row: Labelled, entry: Entry) -> bool:
+    """Whether `entry` is a right answer to an in-scope row: the row's entry where it names one
+    (a head question answered by a sibling of the same topic is wrong, as CI judges it), else
+    any entry of its topics."""
+    return entry.id == row.entry if row.entry else entry.topic in row.topics
 
 
 @dataclass(frozen=True)
@@ -189,7 +198,7 @@ def _is_right(row: Labelled, answer: Answer) -> bool:
     answered = answer.status == ANSWER and answer.entry is not None
     if not row.topics:
         return not answered
-    return answered and answer.entry.topic in row.topics  # type: ignore[union-attr]
+    return answered and _fits(row, answer.entry)  # type: ignore[arg-type]
 
 
 def changed_answers(

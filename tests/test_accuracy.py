@@ -93,3 +93,18 @@ def test_head_questions_are_all_answered_with_their_entry(bundled_assistant):
         if got != row["entry"]:
             wrong.append(f'{row["q"]!r} ({row["lang"]}): {got}, want {row["entry"]}')
     assert wrong == []
+
+
+def test_eval_counts_a_sibling_answer_wrong_where_the_row_names_its_entry(bundled_assistant):
+    """`govbot eval` on head questions judges as CI does: the named entry, not just its topic."""
+    from bot.evaluation import Labelled
+
+    question = "how do I renew my passport"
+    right = Labelled(question, "en", ("passport",), entry="passport-renew")
+    sibling = Labelled(question, "en", ("passport",), entry="passport-fees")
+    any_of_topic = Labelled(question, "en", ("passport",))
+    figures = {name: evaluate(bundled_assistant, [row])["en"].as_dict()
+               for name, row in (("right", right), ("sibling", sibling), ("topic", any_of_topic))}
+    assert figures["right"]["answered_right_pct"] == 100.0
+    assert figures["topic"]["answered_right_pct"] == 100.0
+    assert figures["sibling"]["answered_wrong_pct"] == 100.0
