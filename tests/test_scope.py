@@ -21,7 +21,8 @@ mentions = Scope.from_lists(load_knowledge(bundled_path("knowledge")).scope or {
      "visa for Australia for Cambodians, how long is processing",
      "ACLEDA motorbike loan interest rate", "how much is Thai visa", "how to open an ABA account",
      "I'm Thai, how do I get Cambodian nationality", "forgot my ACLEDA app password",
-     "open an ABA account with my passport"],
+     "open an ABA account with my passport", "how to get a land title for my farm",
+     "ប័ណ្ណ បសស ខូច ធ្វើថ្មីនៅណា", "can my dog travel with me to Phnom Penh"],
 )
 def test_other_places_and_subjects_are_not_answered(bundled_assistant, question):
     assert bundled_assistant.ask(question).status != "answer"
