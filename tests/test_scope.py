@@ -141,6 +141,23 @@ def test_an_editor_extends_what_is_not_ours_in_the_knowledge_file(tmp_path, know
     assert after.ask(question).status != "answer"
 
 
+def test_a_word_only_not_ours_questions_use_still_counts_as_novel(tmp_path, knowledge):
+    """Marking "reset my gmail password" not ours must not make "gmail" look known: the
+    confidence model weighs novelty over the entries alone, and would answer more readily."""
+    from bot.assistant import Assistant
+    from bot.config import Settings
+
+    def novelty(not_ours: str, name: str) -> float:
+        (knowledge / "scope.yaml").write_text(
+            f"not_ours_questions: [{not_ours}]\n", encoding="utf-8")
+        assistant = Assistant.open(Settings(db_path=tmp_path / name, knowledge_dir=knowledge))
+        return assistant.snapshot.matcher.rank("apply evisa with my gmail", 1)[0].novel
+
+    uses_it = novelty("how do I reset my gmail password", "a.db")
+    assert uses_it > 0
+    assert uses_it == novelty("how do I reset my tiktok password", "b.db")
+
+
 def test_a_scope_file_with_an_unknown_list_is_refused_at_its_line(knowledge):
     from bot.kb.importer import load_knowledge as load
 

@@ -150,6 +150,13 @@ class Matcher:
             row_weight[rows] += self._weight[word]
         self._pooled = _pooled_bm25(self._postings, self._row_entry, self._word_strings, n)
         self._row_weight = np.maximum(row_weight, 1e-6)
+        # Words some entry uses. A word only the not-ours questions use still counts as novel
+        # (`_novel`): knowing that "gmail" is not ours must never make a question about it look
+        # more like ours to the confidence model, which was fitted on novelty over entries alone.
+        not_ours = self.entry_ids.index(NOT_OURS) if NOT_OURS in self.entry_ids else -1
+        self._ours_words = frozenset(
+            word for word, (used_by, _) in self._entry_share.items()
+            if len(used_by) > 1 or int(used_by[0]) != not_ours)
         correctable = [w for w in word_postings if len(w) >= _MIN_CORRECTABLE]
         self._latin_vocab = sorted(w for w in correctable if w.isascii())
         self._khmer_vocab = sorted(w for w in correctable if not w.isascii())
@@ -286,10 +293,11 @@ class Matcher:
         }
 
     def _novel(self, words: list[str]) -> float:
-        """Share of the words' weight in words no entry uses: a question mostly about something
-        the knowledge base never speaks of is likely not ours, whatever its other words match."""
+        """Share of the words' weight in words no entry uses (the not-ours questions are no
+        entry): a question mostly about something the knowledge base never speaks of is likely
+        not ours, whatever its other words match."""
         weights = {w: self._weight.get(w, self._unknown_weight) for w in set(words)}
-        unknown = sum(v for w, v in weights.items() if w not in self._postings)
+        unknown = sum(v for w, v in weights.items() if w not in self._ours_words)
         return round(unknown / max(sum(weights.values()), 1e-6), 4)
 
     def rank_entries(self, text: str, limit: int = 8) -> list[Candidate]:
