@@ -19,10 +19,12 @@ DATA = Path(__file__).parent / "data"
 
 FLOORS = {
     # file: {lang: (min answered-right %, max answered-wrong %, min out-of-scope not answered %)}
-    "dev_questions.jsonl": {"en": (93.0, 3.0, 92.0), "km": (92.0, 3.0, 92.0)},
-    "holdout_questions.jsonl": {"en": (90.0, 3.0, 95.0), "km": (93.0, 3.0, 93.0)},
+    # Raised on 2026-12-07 (round 7's work: scope knowledge, romanised spellings, three entries)
+    # to about one question under each figure then measured (README, "Accuracy"); never lowered.
+    "dev_questions.jsonl": {"en": (94.0, 3.0, 92.5), "km": (95.5, 3.0, 95.0)},
+    "holdout_questions.jsonl": {"en": (90.0, 3.0, 96.0), "km": (93.5, 3.0, 93.0)},
     # Written by people who saw neither the knowledge base nor the tests (README, "Accuracy").
-    "independent_questions.jsonl": {"en": (87.0, 3.0, 95.0), "km": (89.0, 3.0, 93.0)},
+    "independent_questions.jsonl": {"en": (90.0, 3.0, 96.5), "km": (89.5, 3.0, 94.5)},
     # Round 4, written by two more people who saw neither, before pooled matching and the
     # fitted decision were built, and never tuned on: measured before (en 86.7 / 1.5 / 91.4,
     # km 88.5 / 2.3 / 90.0) and after (README, "Accuracy"). Floors just under the figures after.
@@ -30,24 +32,24 @@ FLOORS = {
     # larger dev set (dev2) then traded some right answers for refusals of what is not ours
     # (en 89.6 / 0.7 / 97.1, km 88.5 / 0.8 / 87.5). Every floor stays above this file's floors
     # before that work (86 / 1.5 / 94 and 86 / 1.5 / 85).
-    "independent_round4_questions.jsonl": {"en": (89.0, 1.5, 96.0), "km": (88.0, 1.5, 87.0)},
+    "independent_round4_questions.jsonl": {"en": (89.5, 1.5, 97.0), "km": (88.0, 1.5, 90.0)},
     # Round 5, by two more writers who saw neither, measured on main before the confidence
     # model and the new entries (en 83.5 / 0.0 / 91.7, km 86.1 / 0.0 / 88.3), never tuned on.
     # After the refit on dev2: en 86.1 / 0.0 / 91.7, km 87.8 / 0.0 / 88.3 (README, "Accuracy").
-    "independent_round5_questions.jsonl": {"en": (85.0, 1.5, 91.0), "km": (87.0, 1.5, 88.0)},
+    "independent_round5_questions.jsonl": {"en": (87.5, 1.5, 93.0), "km": (91.0, 1.5, 91.5)},
     # Round 6, by two more writers who saw neither, measured on main before the second dev set
     # and the scope additions (en 87.7 / 1.9 / 91.5, km 84.8 / 2.9 / 85.0) and after (en 84.9 /
     # 0.9 / 94.9, km 85.7 / 2.9 / 88.3), never tuned on. Floors just under the figures after.
-    "independent_round6_questions.jsonl": {"en": (84.0, 1.5, 94.0), "km": (85.0, 3.0, 88.0)},
+    "independent_round6_questions.jsonl": {"en": (85.5, 1.5, 96.5), "km": (85.5, 3.0, 90.0)},
     # Round 7, by two more writers who saw neither, measured on main before this round's work
     # (9541dbe: en 89.2 / 0.8 / 90.0, km 87.5 / 0.0 / 92.0) and after it (en 90.0 / 0.8 / 94.0,
     # km 90.0 / 0.0 / 96.0), never tuned on: its misses were not read. Floors under the after.
     "independent_round7_questions.jsonl": {"en": (89.0, 1.5, 94.0), "km": (89.0, 1.5, 95.0)},
     # The second dev set (400 questions by two writers who saw neither), used by `govbot fit`.
-    "dev2_questions.jsonl": {"en": (88.0, 1.5, 95.0), "km": (88.0, 1.5, 86.0)},
+    "dev2_questions.jsonl": {"en": (91.5, 1.5, 95.0), "km": (88.5, 1.5, 94.5)},
     # A third dev set (400 by two more writers who saw neither), written before round 7 and
     # measured at en 90.4 / 0.7 / 93.8, km 86.9 / 1.5 / 88.9 before any change it informed.
-    "dev3_questions.jsonl": {"en": (90.0, 1.5, 93.0), "km": (86.0, 1.5, 88.0)},
+    "dev3_questions.jsonl": {"en": (92.5, 1.5, 93.5), "km": (88.0, 1.5, 95.0)},
 }
 
 
