@@ -22,7 +22,8 @@ mentions = Scope.from_lists(load_knowledge(bundled_path("knowledge")).scope or {
      "ACLEDA motorbike loan interest rate", "how much is Thai visa", "how to open an ABA account",
      "I'm Thai, how do I get Cambodian nationality", "forgot my ACLEDA app password",
      "open an ABA account with my passport", "how to get a land title for my farm",
-     "ប័ណ្ណ បសស ខូច ធ្វើថ្មីនៅណា", "can my dog travel with me to Phnom Penh"],
+     "ប័ណ្ណ បសស ខូច ធ្វើថ្មីនៅណា", "can my dog travel with me to Phnom Penh",
+     "ចង់ប្តូរលីសង់ខ្មែរទៅជាលីសង់កូរ៉េ"],
 )
 def test_other_places_and_subjects_are_not_answered(bundled_assistant, question):
     assert bundled_assistant.ask(question).status != "answer"
@@ -106,7 +107,8 @@ def test_greetings_around_a_question_do_not_pull_it_to_the_greeting(bundled_assi
      ("KOICA scholarship Korea student", "koica-fellowship"),
      ("I'm going to Korea, can I renew my passport at the embassy there", "passport"),
      ("send money with Bakong to my ACLEDA account", "bakong"),
-     ("ផ្ទេរលុយតាមបាគងទៅគណនី ACLEDA បានទេ", "bakong")],
+     ("ផ្ទេរលុយតាមបាគងទៅគណនី ACLEDA បានទេ", "bakong"),
+     ("លីសង់ផុតកំណត់ ប្តូរថ្មីយ៉ាងម៉េច", "driving-licence")],
 )
 def test_a_place_or_bank_named_in_passing_keeps_our_answer(bundled_assistant, question, topic):
     answer = bundled_assistant.ask(question)
