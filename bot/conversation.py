@@ -102,6 +102,7 @@ def press_note(entry: Entry, lang: str) -> str | None:
     return gettext(lang, _("As reported by {reports}; no official page confirms it yet."),
                    reports=reports)
 
+
 def _outlet(source: Source) -> str:
     """The paper's name alone: editors may describe a source at length ("Phnom Penh Post,
     reporting a GDT announcement of 17 April 2021"), which the one-line note has no room for;
