@@ -187,3 +187,34 @@ def test_a_close_call_with_a_scam_warning_is_answered_with_the_warning():
     assert decision.status == "answer" and decision.best.entry_id == "scam"
     # too weak a warning stays a choice
     assert decide(_candidates(("fees", 38), ("scam", 37)), t, topics).status == "suggest"
+
+
+def test_asking_whether_something_is_a_scam_is_answered_with_the_warning():
+    """"Passport in 2 days for $300, legit?" ranks the passport entries first; the person needs
+    the warning, even well below the service and below the score of a close call."""
+    t = _above(45, suggest=30, margin=3, warning_answer=40, suspicion_answer=15)
+    topics = {"fees": "passport", "apply": "passport", "scam": "scam-warnings"}
+
+    def ranked(suspicious: bool, scam: float) -> list[Candidate]:
+        return [Candidate(e, s, "", "en", suspicious=suspicious)
+                for e, s in (("fees", 60), ("apply", 50), ("scam", scam))]
+
+    decision = decide(ranked(True, 20), t, topics)
+    assert decision.status == "answer" and decision.best.entry_id == "scam"
+    # not asked whether it is a scam: the service; no warning close enough: not the warning
+    assert decide(ranked(False, 20), t, topics).best.entry_id == "fees"
+    assert decide(ranked(True, 14), t, topics).best.entry_id == "fees"
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("Someone on Facebook says he can get my passport done in 2 days for $300. Is this legit?",
+     "scam-warnings"),
+    ("some1 on fb sell passport fast 3day legit?", "scam-warnings"),
+    ("មានគេ tele មកប្រាប់ថាអាចធ្វើប៉ាស្ព័របាន២ថ្ងៃ តែទារ៣០០ដុល្លារ ពិតឬបោក?", "scam-warnings"),
+    ("mean ke tel mok som lekh OTP camdigikey, bok ot?", "scam-warnings"),
+    # a document checked for being genuine is verify.gov.kh's, not a scam warning's
+    ("how check qr on certificate real or fake", "verify"),
+])
+def test_scam_questions_naming_a_service_get_the_warning(bundled_assistant, question, topic):
+    answer = bundled_assistant.ask(question)
+    assert answer.status == "answer" and answer.entry.topic == topic, answer

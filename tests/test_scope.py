@@ -130,6 +130,15 @@ def test_a_banks_product_is_not_ours_unless_one_of_our_services_is_named():
     assert not scope.mentions("pay the passport fee with my ABA card").not_ours
 
 
+def test_suspicion_phrases_mark_a_question_asking_whether_something_is_a_scam():
+    scope = Scope.from_lists({"suspicion": ["legit", "ពិតឬបោក"]})
+    assert scope.mentions("passport in 2 days, is this LEGIT?").suspicious
+    assert scope.mentions("ពិត ឬ បោក?").suspicious  # Khmer spacing does not matter
+    assert not scope.mentions("how do I renew my passport").suspicious
+    assert not scope.mentions("passport in 2 days, is this legit?") and not Scope().mentions(
+        "is this legit").suspicious  # nothing ruled out, and no list means no suspicion
+
+
 def test_an_editor_extends_what_is_not_ours_in_the_knowledge_file(tmp_path, knowledge):
     """A subject added to scope.yaml stops the bot from answering it, with no code change."""
     from bot.assistant import Assistant

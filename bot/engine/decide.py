@@ -46,6 +46,11 @@ class Thresholds:
     # is about something suspicious, and the warning's related buttons lead to the service.
     warning_topics: tuple[str, ...] = ("scam-warnings",)
     warning_answer: float = 40.0
+    # A question asking whether something is a scam ("passport in 2 days for $300, legit?",
+    # `Scope.suspicion`) is answered with the best-ranked warning from this score up, however
+    # high the service it names ranks: the person needs the warning, and its related buttons
+    # lead to the service. Low, because such a message is mostly about the service.
+    suspicion_answer: float = 15.0
 
 
 def _fitted_thresholds() -> Thresholds:
@@ -83,6 +88,9 @@ def decide(
         # Nothing close, or closest to a question editors marked "not ours".
         return Decision(FALLBACK, None, ())
     ranked = [c for c in ranked if c.entry_id != NOT_OURS]
+    suspected = _suspected(ranked, thresholds, topic_of)
+    if suspected is not None:
+        return Decision(ANSWER, suspected, ())
     best = ranked[0]
     runner_up = next((c for c in ranked[1:] if _rivals(c, best, thresholds, topic_of)), None)
     # Two topics within the margin are a choice for the user, whatever the score.
@@ -109,8 +117,11 @@ def weighed_by_model(ranked: list[Candidate], thresholds: Thresholds = DEFAULT_T
                      topic_of: dict[str, str] | None = None) -> bool:
     """Whether the confidence model can decide this ranking: not when nothing is ranked, when the
     closest is a question marked not ours, when the best entry is about somewhere else (never
-    answered) or is small talk (its own rule). The rows `govbot fit` learns from."""
+    answered), is small talk (its own rule) or is a question whether something is a scam that a
+    warning answers (`Thresholds.suspicion_answer`). The rows `govbot fit` learns from."""
     if not ranked or ranked[0].entry_id == NOT_OURS:
+        return False
+    if _suspected(ranked, thresholds, topic_of) is not None:
         return False
     return not ranked[0].elsewhere and not _small_talk(ranked[0], thresholds, topic_of)
 
@@ -120,11 +131,21 @@ def _small_talk(candidate: Candidate, thresholds: Thresholds, topic_of: dict[str
     return topic_of is not None and topic_of.get(candidate.entry_id) in thresholds.small_talk_topics
 
 
-def _warning(candidate: Candidate, thresholds: Thresholds, topic_of: dict[str, str] | None
-             ) -> bool:
+def _warning(candidate: Candidate, thresholds: Thresholds, topic_of: dict[str, str] | None,
+             floor: float | None = None) -> bool:
     return (topic_of is not None and not candidate.elsewhere
             and topic_of.get(candidate.entry_id) in thresholds.warning_topics
-            and candidate.score >= thresholds.warning_answer)
+            and candidate.score >= (thresholds.warning_answer if floor is None else floor))
+
+
+def _suspected(ranked: list[Candidate], thresholds: Thresholds,
+               topic_of: dict[str, str] | None) -> Candidate | None:
+    """The warning that answers a question asking whether something is a scam; None when the
+    question does not ask that or no warning ranks high enough."""
+    if not ranked or not ranked[0].suspicious:
+        return None
+    return next((c for c in ranked if c.entry_id != NOT_OURS
+                 and _warning(c, thresholds, topic_of, thresholds.suspicion_answer)), None)
 
 
 def _rivals(

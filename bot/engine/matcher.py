@@ -48,6 +48,7 @@ class Candidate:
     words: int = 2  # content words in the question, after stopwords and synonyms
     pooled: float = 0.0  # the entry's pooled BM25 evidence for the question, 0–1
     novel: float = 0.0  # share of the question's weight in words no entry uses, 0–1
+    suspicious: bool = False  # the question asks whether something is a scam (`Scope.suspicion`)
 
 
 @dataclass(frozen=True)
@@ -344,7 +345,8 @@ class Matcher:
             )
             out.append(Candidate(self.entry_ids[entry], round(float(scores[j]), 2),
                                  self._row_text[i], self._row_lang[i], elsewhere,
-                                 len(present), round(float(parts["pooled"][i]), 4), novel))
+                                 len(present), round(float(parts["pooled"][i]), 4), novel,
+                                 named.suspicious))
             if len(out) == limit:
                 break
         return out

@@ -31,7 +31,8 @@ MARKER_LISTS: tuple[str, ...] = (
     "origin_before", "origin_after", "nationality_before", "nationality_nouns", "people",
     "scheme_after", "visa_kinds", "scheme_before", "destination_before", "going")
 # The lists whose items are whole phrases or questions, one per item.
-PHRASE_LISTS: tuple[str, ...] = ("not_ours_phrases", "banks_own", "not_ours_questions")
+PHRASE_LISTS: tuple[str, ...] = (
+    "not_ours_phrases", "banks_own", "suspicion", "not_ours_questions")
 SCOPE_LISTS: tuple[str, ...] = (*WORD_LISTS, *PHRASE_LISTS)
 
 _ARTICLES = frozenset({"the", "a"})
@@ -65,6 +66,9 @@ class Scope:
     services: frozenset[str] = frozenset()
     not_ours_phrases: tuple[str, ...] = ()
     banks_own: tuple[str, ...] = ()
+    # Phrases by which a person asks whether something is a scam ("legit", "ពិតឬបោក"): the
+    # question is then about the offer, not the service it names (engine/decide.py).
+    suspicion: tuple[str, ...] = ()
     # Whole questions editors marked "not ours": matched like question variants (matcher.py).
     not_ours_questions: tuple[str, ...] = ()
     markers: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -91,6 +95,7 @@ class Scope:
             services=_words(items(lists.get("services"))),
             not_ours_phrases=phrases("not_ours_phrases"),
             banks_own=phrases("banks_own"),
+            suspicion=phrases("suspicion"),
             not_ours_questions=tuple(items(lists.get("not_ours_questions"))),
             markers={name: _words(items(markers.get(name))) for name in MARKER_LISTS},
         )
@@ -143,6 +148,7 @@ class Scope:
                 p for p in phrases if p in normalized),
             home_nation=bool(joined & self.home_nation),
             home_place=bool(joined & self.home_places),
+            suspicious=any(p in normalized for p in self.suspicion),
         )
 
     def _place_kind(self, words: list[str], i: int) -> str | None:
@@ -193,6 +199,7 @@ class Mentions:
     not_ours: frozenset[str] = frozenset()  # subjects and phrases that are not ours
     home_nation: bool = False
     home_place: bool = False
+    suspicious: bool = False  # the person asks whether something is a scam
 
     def __bool__(self) -> bool:
         return bool(self.places or self.not_ours)
