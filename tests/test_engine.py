@@ -7,7 +7,8 @@ import pytest
 from bot.engine.confidence import Confidence
 from bot.engine.decide import Thresholds, decide
 from bot.engine.matcher import Candidate, Matcher
-from bot.engine.segment import Analyzer
+from bot.engine.segment import Analyzer, romanised_outline
+from bot.model import Entry, EntryText, Question
 
 
 @pytest.mark.parametrize(
@@ -155,6 +156,28 @@ def test_synonyms_apply_to_multi_word_phrases():
     analyzer = Analyzer({"en": {"e visa": "evisa", "id": "identity card"}})
     assert analyzer.words("renew my id") == ["renew", "identity", "card"]
     assert analyzer.words("e visa fee") == ["evisa", "fee"]
+
+
+def test_a_romanised_spelling_nobody_listed_is_read_by_its_consonants():
+    analyzer = Analyzer({"km": {"seavphov": "សៀវភៅ", "likhet": "លិខិត",
+                                "berk": "បើក", "brakas": "ប្រកាស"}})
+    assert romanised_outline("siovphov") == romanised_outline("seavphov") == "svpv"
+    assert analyzer.romanised("siovphov") == ("សៀវភៅ",)
+    assert analyzer.romanised("lekhit") == ("លិខិត",)
+    # an outline two words share, or too short to tell, is no reading
+    assert analyzer.romanised("boerk") is None and analyzer.romanised("chm") is None
+
+
+@pytest.mark.parametrize(("question", "read_as_khmer"), [
+    ("tver siovphov", True),  # among Khmer words (tver → ធ្វើ): romanised Khmer
+    ("siovphov", False),  # alone, or in an English question: left as it is
+])
+def test_romanised_outlines_apply_only_beside_khmer_words(question, read_as_khmer):
+    analyzer = Analyzer({"km": {"seavphov": "សៀវភៅ", "tver": "ធ្វើ"}})
+    entry = Entry("book", "civil-registration", "citizens", {
+        "km": EntryText("សៀវភៅគ្រួសារ", "…", (Question("ធ្វើសៀវភៅគ្រួសារ"),))})
+    words = Matcher([entry], analyzer).correct(analyzer.words(question))
+    assert ("សៀវភៅ" in words) is read_as_khmer
 
 
 def test_stopword_only_questions_keep_their_words():

@@ -188,13 +188,17 @@ class Matcher:
         """
         fixed = []
         done: dict[str, list[str]] = {}  # a word repeated 200 times is looked up once
+        # Latin words among Khmer ones (romanised synonyms already turned some into Khmer) may
+        # be romanised Khmer spelt a way no synonym lists: "siovphov kruosa bat" → សៀវភៅ ….
+        # An English question has no Khmer word, so its words are never read as Khmer.
+        khmer = any(not w.isascii() for w in words)
         for word in self._join_known(words):
             if word not in done:
-                done[word] = self._corrected(word)
+                done[word] = self._corrected(word, khmer)
             fixed.extend(done[word])
         return fixed
 
-    def _corrected(self, word: str) -> list[str]:
+    def _corrected(self, word: str, khmer: bool = False) -> list[str]:
         if word in self._postings or len(word) < _MIN_CORRECTABLE:
             return [word]
         parts = None if word.isascii() else self._split_known(word)
@@ -204,7 +208,10 @@ class Matcher:
             word, self._latin_vocab if word.isascii() else self._khmer_vocab,
             scorer=fuzz.ratio, score_cutoff=_CORRECTION_CUTOFF,
         )
-        return [best[0] if best else word]
+        if best:
+            return [best[0]]
+        romanised = self.analyzer.romanised(word) if khmer else None
+        return list(romanised) if romanised else [word]
 
     def _join_known(self, words: list[str]) -> list[str]:
         out: list[str] = []

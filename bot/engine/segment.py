@@ -110,6 +110,21 @@ def _lang_of(word: str) -> str:
     return "km" if is_khmer_char(word[0]) else "en"
 
 
+_OUTLINE_DROPPED = re.compile(r"[aeiouywh]")
+_REPEATED = re.compile(r"(.)\1+")
+# Outlines shorter than this say too little: "bt" is បាត់ (lost) and also "but" or "bot".
+_MIN_OUTLINE = 3
+
+
+def romanised_outline(word: str) -> str:
+    """The consonant outline of a romanised Khmer word: its first letter, then its consonants
+    without "h", doubled letters once ("siovphov", "seavphov" → "svpv"; "lekhet", "likhit" →
+    "lkt"). People spell the vowels and the aspiration of Khmer in Latin letters in many ways;
+    the consonants they keep."""
+    word = word.lower()
+    return _REPEATED.sub(r"\1", word[:1] + _OUTLINE_DROPPED.sub("", word[1:]))
+
+
 class Analyzer:
     """Text → content words, with synonyms mapped to the canonical terms editors chose.
 
@@ -135,6 +150,15 @@ class Analyzer:
                     self._phrases["".join(key)] = value
                     # A key may come as more words than it was written in: "ប៉ាស្ព័រ" → ប៉ា ស្ព័រ.
                     self._longest = max(self._longest, len("".join(key)))
+        # Romanised spellings by outline, for spellings no editor listed; an outline two
+        # different words share ("brk": បើក, ប្រកាស) is left out.
+        outlines: dict[str, set[tuple[str, ...]]] = {}
+        for key, value in self._phrases.items():
+            if key.isascii() and key.isalpha() and not value[0].isascii():
+                outline = romanised_outline(key)
+                if len(outline) >= _MIN_OUTLINE:
+                    outlines.setdefault(outline, set()).add(value)
+        self._outlines = {k: next(iter(v)) for k, v in outlines.items() if len(v) == 1}
 
     def _replace_once(self, words: list[str]) -> list[str]:
         out: list[str] = []
@@ -168,6 +192,13 @@ class Analyzer:
                     and not word.startswith("".join(found))):
                 return [*found, word[cut:]]
         return [word]
+
+    def romanised(self, word: str) -> tuple[str, ...] | None:
+        """The Khmer words a romanised spelling no synonym lists stands for, by its outline
+        (`romanised_outline`); None when no listed spelling shares it."""
+        if not word.isascii() or not word.isalpha():
+            return None
+        return self._outlines.get(romanised_outline(word))
 
     def _apply_synonyms(self, words: list[str]) -> list[str]:
         for _ in range(self._MAX_PASSES if self._phrases else 0):
