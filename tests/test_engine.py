@@ -229,6 +229,26 @@ def test_asking_whether_something_is_a_scam_is_answered_with_the_warning():
     assert decide(ranked(True, 14), t, topics).best.entry_id == "fees"
 
 
+def test_a_scam_question_keeps_the_best_warning_among_the_candidates():
+    """The warning's own distinguishing words (`only_when`) are stood in for by the suspicion,
+    and the warning is ranked even below the limit, after the services the question names."""
+    from bot.engine.scope import Scope
+
+    def entry(entry_id: str, topic: str, question: str, only_when: tuple[str, ...] = ()) -> Entry:
+        return Entry(entry_id, topic, "citizens", {"en": EntryText(question, "…", (
+            Question(question),))}, only_when=only_when)
+
+    entries = [entry(f"passport-{i}", "passport", f"passport {word} fast")
+               for i, word in enumerate(("fee", "office", "time"))]
+    entries.append(entry("scam", "scam-warnings", "agent asks extra money", ("fraud",)))
+    matcher = Matcher(entries, Analyzer(), scope=Scope.from_lists({"suspicion": ["legit"]}))
+    ranked = matcher.rank("passport fast from an agent, legit?", limit=2)
+    assert [c.entry_id for c in ranked][-1] == "scam" and len(ranked) == 3
+    assert all(c.suspicious for c in ranked)
+    plain = matcher.rank("passport fast from an agent", limit=2)
+    assert "scam" not in [c.entry_id for c in plain] and len(plain) == 2
+
+
 @pytest.mark.parametrize(("question", "topic"), [
     ("Someone on Facebook says he can get my passport done in 2 days for $300. Is this legit?",
      "scam-warnings"),

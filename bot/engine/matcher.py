@@ -30,6 +30,9 @@ _MAX_JOIN = 3
 # The id under which the questions editors marked "not ours" are indexed, like an entry's
 # variants: a question that matches one of them best is about something we do not answer.
 NOT_OURS = "(not ours)"
+# Topics that warn against a scam imitating a service: a question asking whether something is a
+# scam (`Scope.suspicion`) is about them, whatever service it names (engine/decide.py).
+WARNING_TOPICS: tuple[str, ...] = ("scam-warnings",)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ class Matcher:
                          if words)
             for index, entry in enumerate(entries) if entry.only_when
         }
+        self._warnings = frozenset(
+            index for index, entry in enumerate(entries) if entry.topic in WARNING_TOPICS)
         for entry_id, for_visitors, variants in self._documents(entries):
             index = len(self.entry_ids)
             self.entry_ids.append(entry_id)
@@ -313,7 +318,8 @@ class Matcher:
         return [c for c in self.rank(text, limit + 1) if c.entry_id != NOT_OURS][:limit]
 
     def rank(self, text: str, limit: int = 8) -> list[Candidate]:
-        """The best `limit` entries for `text`, best first, each scored by its best variant."""
+        """The best `limit` entries for `text`, best first, each scored by its best variant
+        (and, for a question asking whether something is a scam, the best warning after them)."""
         named = self.scope.mentions(text)
         words = self.correct(self._without_incidentals(self.analyzer.words(text), named))
         if not words or not self._row_text:
@@ -336,16 +342,24 @@ class Matcher:
         # A special-case entry whose distinguishing words the question lacks is never a
         # candidate: "renew passport" belongs to the general entry, not the embassy in Seoul.
         present = set(words)
+        # Asking whether something is a scam is what makes a warning the answer: it stands in
+        # for the warnings' own distinguishing words, and the best warning is kept among the
+        # candidates even below `limit` ("passport in 3 days for $250, jer ban ot?").
+        suspicious = named.suspicious
         seen: set[int] = {
             entry for entry, needs in self._only_when.items()
-            if not any(need <= present for need in needs)}
+            if not any(need <= present for need in needs)
+            and not (suspicious and entry in self._warnings)}
+        warning_wanted = suspicious and bool(self._warnings)
         out: list[Candidate] = []
         for j in np.argsort(-scores, kind="stable"):
             i = int(pool[j])
             entry = int(self._row_entry[i])
-            if entry in seen:
+            if entry in seen or (len(out) >= limit
+                                 and not (warning_wanted and entry in self._warnings)):
                 continue
             seen.add(entry)
+            warning_wanted = warning_wanted and entry not in self._warnings
             elsewhere = bool(named) and named.elsewhere(
                 frozenset(w for w in named.places | named.not_ours if self._uses(entry, w)),
                 self._for_visitors[entry],
@@ -353,8 +367,8 @@ class Matcher:
             out.append(Candidate(self.entry_ids[entry], round(float(scores[j]), 2),
                                  self._row_text[i], self._row_lang[i], elsewhere,
                                  len(present), round(float(parts["pooled"][i]), 4), novel,
-                                 named.suspicious))
-            if len(out) == limit:
+                                 suspicious))
+            if len(out) >= limit and not warning_wanted:
                 break
         return out
 
