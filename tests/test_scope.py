@@ -130,6 +130,14 @@ def test_a_banks_product_is_not_ours_unless_one_of_our_services_is_named():
     assert not scope.mentions("pay the passport fee with my ABA card").not_ours
 
 
+def test_a_question_naming_a_bank_and_none_of_our_services_is_the_banks():
+    scope = Scope.from_lists({"banks": ["aba acleda"], "services": ["passport bakong"]})
+    assert scope.mentions("ABA call center number").not_ours == {"aba"}
+    assert scope.mentions("transfer from ABA to ACLEDA stuck").not_ours == {"aba", "acleda"}
+    assert not scope.mentions("pay the passport fee at ABA").not_ours
+    assert not scope.mentions("abandoned passport").not_ours  # a word, not a substring
+
+
 def test_suspicion_phrases_mark_a_question_asking_whether_something_is_a_scam():
     scope = Scope.from_lists({"suspicion": ["legit", "ពិតឬបោក"]})
     assert scope.mentions("passport in 2 days, is this LEGIT?").suspicious

@@ -26,7 +26,8 @@ from bot.engine.segment import STOPWORDS, split_words
 # The lists of knowledge/scope.yaml whose items are words (an item may hold several, separated by
 # spaces), and the marker lists under `markers:`.
 WORD_LISTS: tuple[str, ...] = (
-    "places", "nationalities", "not_ours_words", "home_nation", "home_places", "services")
+    "places", "nationalities", "not_ours_words", "banks", "home_nation", "home_places",
+    "services")
 MARKER_LISTS: tuple[str, ...] = (
     "origin_before", "origin_after", "nationality_before", "nationality_nouns", "people",
     "scheme_after", "visa_kinds", "scheme_before", "destination_before", "going")
@@ -64,6 +65,9 @@ class Scope:
     # product ("ABA card", "ACLEDA account") is how the person pays or where money goes, not the
     # subject of the question, so `banks_own` does not rule it out.
     services: frozenset[str] = frozenset()
+    # Banks' names ("aba", "acleda"): a question naming a bank and none of `services` is about
+    # the bank's own business (its call centre, a transfer stuck between two banks).
+    banks: frozenset[str] = frozenset()
     not_ours_phrases: tuple[str, ...] = ()
     banks_own: tuple[str, ...] = ()
     # Phrases by which a person asks whether something is a scam ("legit", "ពិតឬបោក"): the
@@ -93,6 +97,7 @@ class Scope:
             home_nation=_words(items(lists.get("home_nation"))),
             home_places=_words(items(lists.get("home_places"))),
             services=_words(items(lists.get("services"))),
+            banks=_words(items(lists.get("banks"))),
             not_ours_phrases=phrases("not_ours_phrases"),
             banks_own=phrases("banks_own"),
             suspicion=phrases("suspicion"),
@@ -136,15 +141,16 @@ class Scope:
                     destinations.add(word)
                     incidental.add(word)
         joined = {w for words in clauses for w in words}
-        phrases = self.not_ours_phrases if joined & self.services else \
-            self.not_ours_phrases + self.banks_own
+        ours = bool(joined & self.services)
+        phrases = self.not_ours_phrases if ours else self.not_ours_phrases + self.banks_own
+        banks = frozenset() if ours else joined & self.banks
         return Mentions(
             places=frozenset(places),
             origins=frozenset(origins),
             incidental=frozenset(incidental),
             schemes=frozenset(schemes),
             destinations=frozenset(destinations),
-            not_ours=frozenset(joined & self.not_ours_words).union(
+            not_ours=frozenset(joined & self.not_ours_words | banks).union(
                 p for p in phrases if p in normalized),
             home_nation=bool(joined & self.home_nation),
             home_place=bool(joined & self.home_places),
