@@ -37,7 +37,8 @@ def test_a_visitors_nationality_still_gets_the_visa_answer(bundled_assistant):
 @pytest.mark.parametrize(
     "question",
     ["I'm Indian, do I need a visa?", "do Americans need a visa for Cambodia",
-     "visa for French citizens", "my Thai wife needs an e-visa"],
+     "visa for French citizens", "my Thai wife needs an e-visa",
+     "ប្រពន្ធថៃខ្ញុំចង់មកខ្មែរ ធ្វើ e-visa យ៉ាងម៉េច"],  # Khmer: the person, then the nationality
 )
 def test_a_nationality_in_any_phrasing_keeps_the_visa_answer(bundled_assistant, question):
     answer = bundled_assistant.ask(question)
