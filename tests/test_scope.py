@@ -101,6 +101,12 @@ def test_greetings_around_a_question_do_not_pull_it_to_the_greeting(bundled_assi
     assert bundled_assistant.ask("hi").entry.topic == "greeting"
 
 
+def test_a_khmer_going_word_reaches_past_the_purpose_to_the_place():
+    """ទៅ … នៅ X: the purpose sits between the going and the place, often in three words."""
+    assert mentions("ខ្ញុំនឹងទៅរៀនភាសានៅជប៉ុន ធ្វើប៉ាស្ព័រនៅណា").destinations == {"ជប៉ុន"}
+    assert mentions("កូនខ្ញុំត្រូវទៅប្រកួតកីឡានៅសិង្ហបុរី").destinations == {"សិង្ហបុរី"}
+
+
 @pytest.mark.parametrize(
     ("question", "topic"),
     [("can I pay the passport fee with ABA", "passport"),

@@ -37,8 +37,9 @@ PHRASE_LISTS: tuple[str, ...] = (
 SCOPE_LISTS: tuple[str, ...] = (*WORD_LISTS, *PHRASE_LISTS)
 
 _ARTICLES = frozenset({"the", "a"})
-# How many words ahead of a place a Khmer "going" word still marks it as a destination.
-_GOING_REACH = 3
+# How many words ahead of a place a Khmer "going" word still marks it as a destination: the
+# purpose often takes three words between them ("ទៅ|ប្រកួត|កីឡា|នៅ|សិង្ហបុរី").
+_GOING_REACH = 4
 
 _US_RE = re.compile(r"\bU\.?S\.?A?\b(?!\w)")
 
