@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 
 from bot.engine.confidence import Confidence, features, fitted_confidence
 from bot.engine.fitted import fitted
-from bot.engine.matcher import NOT_OURS, Candidate
+from bot.engine.matcher import NOT_OURS, WARNING_TOPICS, Candidate
 
 ANSWER = "answer"
 SUGGEST = "suggest"
@@ -44,7 +44,7 @@ class Thresholds:
     # A close call between a scam warning and the service it imitates ("SMS says my passport
     # needs an extra fee, legit?") is answered with the warning from this score up: the message
     # is about something suspicious, and the warning's related buttons lead to the service.
-    warning_topics: tuple[str, ...] = ("scam-warnings",)
+    warning_topics: tuple[str, ...] = WARNING_TOPICS
     warning_answer: float = 40.0
     # A question asking whether something is a scam ("passport in 2 days for $300, legit?",
     # `Scope.suspicion`) is answered with the best-ranked warning from this score up, however
