@@ -49,8 +49,11 @@ class Thresholds:
     # A question asking whether something is a scam ("passport in 2 days for $300, legit?",
     # `Scope.suspicion`) is answered with the best-ranked warning from this score up, however
     # high the service it names ranks: the person needs the warning, and its related buttons
-    # lead to the service. Low, because such a message is mostly about the service.
+    # lead to the service. Low, because such a message is mostly about the service; but within
+    # `suspicion_gap` of the best entry, so that "is this bot legit" (about-bot, 75) is not
+    # answered with a loan-scam warning that scores 25.
     suspicion_answer: float = 15.0
+    suspicion_gap: float = 20.0
 
 
 def _fitted_thresholds() -> Thresholds:
@@ -81,8 +84,11 @@ def decide(
 
     Two close candidates of the same topic do not block an answer (either answers the question's
     topic); two close candidates of different topics do, and are offered as choices instead,
-    unless one is a scam warning (`Thresholds.warning_topics`). A best candidate about somewhere
-    or something else (`engine.scope`) is offered, never answered.
+    unless one is a scam warning (`Thresholds.warning_topics`). A question asking whether
+    something is a scam is answered with the best warning close enough to the best entry
+    (`Thresholds.suspicion_answer`), unless the closest is a question marked not ours ("is the
+    Korea work-visa agent legit" is not ours, whatever warning it resembles). A best candidate
+    about somewhere or something else (`engine.scope`) is offered, never answered.
     """
     if not ranked or ranked[0].entry_id == NOT_OURS:
         # Nothing close, or closest to a question editors marked "not ours".
@@ -144,8 +150,8 @@ def _suspected(ranked: list[Candidate], thresholds: Thresholds,
     question does not ask that or no warning ranks high enough."""
     if not ranked or not ranked[0].suspicious:
         return None
-    return next((c for c in ranked if c.entry_id != NOT_OURS
-                 and _warning(c, thresholds, topic_of, thresholds.suspicion_answer)), None)
+    floor = max(thresholds.suspicion_answer, ranked[0].score - thresholds.suspicion_gap)
+    return next((c for c in ranked if _warning(c, thresholds, topic_of, floor)), None)
 
 
 def _rivals(

@@ -195,8 +195,9 @@ class Matcher:
         done: dict[str, list[str]] = {}  # a word repeated 200 times is looked up once
         # Latin words among Khmer ones (romanised synonyms already turned some into Khmer) may
         # be romanised Khmer spelt a way no synonym lists: "siovphov kruosa bat" → សៀវភៅ ….
-        # An English question has no Khmer word, so its words are never read as Khmer.
-        khmer = any(not w.isascii() for w in words)
+        # Only when at least half the words are Khmer: an English question in which a word or
+        # two happen to be romanised keys ("tuk tuk") is not read as Khmer.
+        khmer = 2 * sum(not w.isascii() for w in words) >= len(words)
         for word in self._join_known(words):
             if word not in done:
                 done[word] = self._corrected(word, khmer)
@@ -344,7 +345,7 @@ class Matcher:
         present = set(words)
         # Asking whether something is a scam is what makes a warning the answer: it stands in
         # for the warnings' own distinguishing words, and the best warning is kept among the
-        # candidates even below `limit` ("passport in 3 days for $250, jer ban ot?").
+        # candidates even past `limit` ("passport in 3 days for $250, jer ban ot?").
         suspicious = named.suspicious
         seen: set[int] = {
             entry for entry, needs in self._only_when.items()

@@ -155,7 +155,7 @@ class Scope:
                 p for p in phrases if p in normalized),
             home_nation=bool(joined & self.home_nation),
             home_place=bool(joined & self.home_places),
-            suspicious=any(p in normalized for p in self.suspicion),
+            suspicious=any(_says(normalized, p) for p in self.suspicion),
         )
 
     def _place_kind(self, words: list[str], i: int) -> str | None:
@@ -230,6 +230,14 @@ class Mentions:
             return bool(foreign) and not self.home_place
         foreign = self.places - uses - self.destinations
         return bool(foreign) and not self.home_nation
+
+
+def _says(normalized: str, phrase: str) -> bool:
+    """Whether a normalised text holds a phrase: Latin phrases as whole words ("legit" is not in
+    "legitimate"), Khmer ones anywhere (Khmer writes no spaces between words)."""
+    if not phrase.isascii():
+        return phrase in normalized
+    return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", normalized) is not None
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:?!។៕]+|\.(?:\s|$)|\s[-–—]\s")

@@ -112,8 +112,9 @@ def _lang_of(word: str) -> str:
 
 _OUTLINE_DROPPED = re.compile(r"[aeiouywh]")
 _REPEATED = re.compile(r"(.)\1+")
-# Outlines shorter than this say too little: "bt" is បាត់ (lost) and also "but" or "bot".
-_MIN_OUTLINE = 3
+# Outlines shorter than this say too little: "bt" is បាត់ (lost) and also "but" or "bot", and
+# three letters still let English words through ("promo" and the listed "prom", ប័ណ្ណបើកបរ).
+_MIN_OUTLINE = 4
 
 
 def romanised_outline(word: str) -> str:
@@ -142,6 +143,10 @@ class Analyzer:
     def __init__(self, synonyms: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self._phrases: dict[str, tuple[str, ...]] = {}
         self._longest = 0
+        # Romanised spellings by outline, for spellings no editor listed: from one-word keys
+        # only (a phrase's letters run together spell no word), and an outline two different
+        # words share ("brk": បើក, ប្រកាស) is left out.
+        outlines: dict[str, set[tuple[str, ...]]] = {}
         for table in (synonyms or {}).values():
             for term, canonical in table.items():
                 key = split_words(normalize(term))
@@ -150,14 +155,11 @@ class Analyzer:
                     self._phrases["".join(key)] = value
                     # A key may come as more words than it was written in: "ប៉ាស្ព័រ" → ប៉ា ស្ព័រ.
                     self._longest = max(self._longest, len("".join(key)))
-        # Romanised spellings by outline, for spellings no editor listed; an outline two
-        # different words share ("brk": បើក, ប្រកាស) is left out.
-        outlines: dict[str, set[tuple[str, ...]]] = {}
-        for key, value in self._phrases.items():
-            if key.isascii() and key.isalpha() and not value[0].isascii():
-                outline = romanised_outline(key)
-                if len(outline) >= _MIN_OUTLINE:
-                    outlines.setdefault(outline, set()).add(value)
+                    if len(key) == 1 and key[0].isascii() and key[0].isalpha() and \
+                            not value[0].isascii():
+                        outline = romanised_outline(key[0])
+                        if len(outline) >= _MIN_OUTLINE:
+                            outlines.setdefault(outline, set()).add(value)
         self._outlines = {k: next(iter(v)) for k, v in outlines.items() if len(v) == 1}
 
     def _replace_once(self, words: list[str]) -> list[str]:
