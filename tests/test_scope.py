@@ -114,6 +114,7 @@ def test_a_khmer_going_word_reaches_past_the_purpose_to_the_place():
      ("KOICA scholarship Korea student", "koica-fellowship"),
      ("I'm going to Korea, can I renew my passport at the embassy there", "passport"),
      ("send money with Bakong to my ACLEDA account", "bakong"),
+     ("how to pay the traffic fine through ABA", "driving-licence"),
      ("ផ្ទេរលុយតាមបាគងទៅគណនី ACLEDA បានទេ", "bakong"),
      ("លីសង់ផុតកំណត់ ប្តូរថ្មីយ៉ាងម៉េច", "driving-licence")],
 )
