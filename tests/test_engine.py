@@ -254,6 +254,9 @@ def test_a_scam_question_keeps_the_best_warning_among_the_candidates():
     assert all(c.suspicious for c in ranked)
     plain = matcher.rank("passport fast from an agent", limit=2)
     assert "scam" not in [c.entry_id for c in plain] and len(plain) == 2
+    # the lists of choices (inline search, an editor's gaps) keep it too
+    choices = matcher.rank_entries("passport fast from an agent, legit?", limit=2)
+    assert [c.entry_id for c in choices][-1] == "scam" and len(choices) == 3
 
 
 @pytest.mark.parametrize(("question", "topic"), [

@@ -255,6 +255,10 @@ def test_a_gap_marked_not_ours_leaves_the_list(console):
     response = client.post("/console/gaps", data={"csrf": csrf_of(client), "gap": key,
                                                   "do": "not-ours"})
     assert "price of rice" not in response.text
+    # a later question much like it is still a gap, and its page still lists only entries
+    conversation.text(Sender("tg:6", "en"), "what is the price of rice this week")
+    page = client.get("/console/gaps")
+    assert page.status_code == 200 and "price of rice this week" in page.text
 
 
 def test_rolling_back_an_edit_restores_the_answer(console):

@@ -111,8 +111,9 @@ class Matcher:
                          if words)
             for index, entry in enumerate(entries) if entry.only_when
         }
+        self._warning_ids = frozenset(e.id for e in entries if e.topic in WARNING_TOPICS)
         self._warnings = frozenset(
-            index for index, entry in enumerate(entries) if entry.topic in WARNING_TOPICS)
+            index for index, entry in enumerate(entries) if entry.id in self._warning_ids)
         for entry_id, for_visitors, variants in self._documents(entries):
             index = len(self.entry_ids)
             self.entry_ids.append(entry_id)
@@ -315,8 +316,14 @@ class Matcher:
         return round(unknown / max(sum(weights.values()), 1e-6), 4)
 
     def rank_entries(self, text: str, limit: int = 8) -> list[Candidate]:
-        """`rank` without the not-ours questions: real entries only, for lists of choices."""
-        return [c for c in self.rank(text, limit + 1) if c.entry_id != NOT_OURS][:limit]
+        """`rank` without the not-ours questions: real entries only, for lists of choices (with
+        the warning `rank` keeps past the limit for a question asking whether it is a scam)."""
+        ranked = [c for c in self.rank(text, limit + 1) if c.entry_id != NOT_OURS]
+        kept = ranked[:limit]
+        warning = next((c for c in ranked if c.entry_id in self._warning_ids), None)
+        if warning is not None and warning.suspicious and warning not in kept:
+            kept.append(warning)
+        return kept
 
     def rank(self, text: str, limit: int = 8) -> list[Candidate]:
         """The best `limit` entries for `text`, best first, each scored by its best variant

@@ -503,7 +503,7 @@ async def gap_page(request: Request, page: Page) -> Response:
         return _redirect("/console/gaps", outcome_text(outcome))
     found = gaps(console.db, order="count", limit=50)
     rows = [(g, gap_key(g), [snapshot.entries[c.entry_id]
-                             for c in snapshot.matcher.rank(g.text, 3)]) for g in found]
+                             for c in snapshot.matcher.rank_entries(g.text, 3)]) for g in found]
     return render(page, "gaps.html", rows=rows, entry_ids=sorted(snapshot.entries),
                   flash=request.query_params.get("flash", ""))
 
