@@ -234,6 +234,11 @@ def test_asking_whether_something_is_a_scam_is_answered_with_the_warning():
     assert decide(ranked(True, 60, 35), t, topics).best.entry_id == "fees"
     low = _above(25, suggest=10, margin=3, suspicion_answer=15, suspicion_gap=20)
     assert decide(ranked(True, 30, 14), low, topics).best.entry_id == "fees"
+    # of two warnings close enough, the one whose variants as a whole speak of it (pooled)
+    two = [Candidate("fees", 50, "", "en", suspicious=True),
+           Candidate("report", 40, "", "en", pooled=0.2, suspicious=True),
+           Candidate("scam", 38, "", "en", pooled=0.5, suspicious=True)]
+    assert decide(two, t, {**topics, "report": "scam-warnings"}).best.entry_id == "scam"
 
 
 def test_a_scam_question_keeps_the_best_warning_among_the_candidates():

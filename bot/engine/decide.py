@@ -151,7 +151,11 @@ def _suspected(ranked: list[Candidate], thresholds: Thresholds,
     if not ranked or not ranked[0].suspicious:
         return None
     floor = max(thresholds.suspicion_answer, ranked[0].score - thresholds.suspicion_gap)
-    return next((c for c in ranked if _warning(c, thresholds, topic_of, floor)), None)
+    # Of the warnings close enough, the one whose questions as a whole speak most of this one
+    # (pooled evidence): a broker's offer is the extra-fees warning, even when one variant of
+    # "how to report a scam" happens to score a point higher.
+    return max((c for c in ranked if _warning(c, thresholds, topic_of, floor)),
+               key=lambda c: (c.pooled, c.score), default=None)
 
 
 def _rivals(
