@@ -45,6 +45,10 @@ def test_a_nationality_in_any_phrasing_keeps_the_visa_answer(bundled_assistant, 
     assert answer.status == "answer" and answer.entry.topic == "evisa"
 
 
+def test_a_country_in_romanised_khmer_is_a_place():
+    assert mentions("mit knhom chong renew passport amerik").places == {"amerik"}
+
+
 def test_a_nationality_before_a_service_is_that_countrys_service():
     assert not mentions("thai visa").origins
     assert not mentions("Thai tourist visa").origins
