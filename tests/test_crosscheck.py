@@ -107,3 +107,27 @@ def test_a_proposed_change_lists_the_labelled_questions_it_would_answer_differen
     imported = runner.invoke(main, ["kb", "import"], catch_exceptions=False)
     assert "warning: 1 of 1 labelled questions" in imported.stderr
     assert "changed 1" in imported.stdout
+
+
+def test_a_proposed_change_to_scope_or_synonyms_alone_is_listed_too(
+        settings, monkeypatch, knowledge, tmp_path):
+    """Marking a question not ours, or a synonym, moves answers as an entry edit does."""
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    labelled = tmp_path / "head.jsonl"
+    labelled.write_text(json.dumps(
+        {"q": "how much is the e-visa", "lang": "en", "topic": ["evisa"], "entry": "evisa-fees"})
+        + "\n", encoding="utf-8")
+    monkeypatch.setenv("GOVBOT_DB", str(settings.db_path))
+    monkeypatch.setenv("GOVBOT_KNOWLEDGE", str(knowledge))
+    monkeypatch.setenv("GOVBOT_CONSOLE_QUESTIONS", str(labelled))
+    runner = CliRunner()
+    runner.invoke(main, ["kb", "import"], catch_exceptions=False)
+    (knowledge / "scope.yaml").write_text(
+        "not_ours_questions: [how much is the e-visa]\n", encoding="utf-8")
+    changed = runner.invoke(main, ["kb", "crosscheck", str(knowledge)], catch_exceptions=False)
+    assert changed.stdout.startswith("1 of 1 labelled questions"), changed.stdout

@@ -140,8 +140,12 @@ def draft_snapshot(base: Served, validated: Validated, today: date) -> Snapshot:
     Telegram kept, as a save keeps them). Pure and slow (it indexes every entry): callers in
     an event loop run it in a thread."""
     entries = [with_editor_questions(e, base.entries.get(e.id))[0] for e in validated.entries]
-    return make_snapshot(-1, today, entries, base.synonyms, base.categories,
-                         Scope.from_lists(base.scope))
+    # A whole proposed folder (`kb crosscheck PATH`, `kb import`) brings its own synonyms and
+    # scope, and a change to either moves answers as surely as an entry does; a single draft
+    # from the console, or a CSV, has none and is read with the served ones.
+    synonyms = validated.synonyms or base.synonyms
+    scope = base.scope if validated.scope is None else validated.scope
+    return make_snapshot(-1, today, entries, synonyms, base.categories, Scope.from_lists(scope))
 
 
 def save_draft(
