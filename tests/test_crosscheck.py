@@ -72,16 +72,9 @@ def test_cli_json_lists_every_entry_and_language(run):
                and r["sibling"] <= r["right"] for r in rows)
 
 
-def test_a_proposed_change_lists_the_labelled_questions_it_would_answer_differently(
-        settings, monkeypatch, knowledge, tmp_path):
-    """Before an import: `kb crosscheck PATH` names each head/dev question whose answer the
-    change would move, and `kb import` prints the same as warnings (and still imports)."""
-    import json
-
-    from click.testing import CliRunner
-
-    from bot.cli import main
-
+@pytest.fixture
+def imported(settings, monkeypatch, knowledge, tmp_path):
+    """A CLI runner over the small knowledge, imported, with one labelled head question."""
     labelled = tmp_path / "head.jsonl"
     labelled.write_text(json.dumps(
         {"q": "how much is the e-visa", "lang": "en", "topic": ["evisa"], "entry": "evisa-fees"})
@@ -91,7 +84,14 @@ def test_a_proposed_change_lists_the_labelled_questions_it_would_answer_differen
     monkeypatch.setenv("GOVBOT_CONSOLE_QUESTIONS", str(labelled))
     runner = CliRunner()
     runner.invoke(main, ["kb", "import"], catch_exceptions=False)
-    unchanged = runner.invoke(main, ["kb", "crosscheck", str(knowledge)], catch_exceptions=False)
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def test_a_proposed_change_lists_the_labelled_questions_it_would_answer_differently(
+        imported, knowledge):
+    """Before an import: `kb crosscheck PATH` names each head/dev question whose answer the
+    change would move, and `kb import` prints the same as warnings (and still imports)."""
+    unchanged = imported("kb", "crosscheck", str(knowledge))
     assert unchanged.stdout.startswith("0 of 1 labelled questions")
     path = knowledge / "visitors" / "evisa-fees.yaml"
     text = path.read_text(encoding="utf-8")
@@ -101,33 +101,17 @@ def test_a_proposed_change_lists_the_labelled_questions_it_would_answer_differen
                      ("cost of tourist visa", "stamps")):
         text = text.replace(old, new)
     path.write_text(text, encoding="utf-8")
-    changed = runner.invoke(main, ["kb", "crosscheck", str(knowledge)], catch_exceptions=False)
+    changed = imported("kb", "crosscheck", str(knowledge))
     assert changed.stdout.startswith("1 of 1 labelled questions"), changed.stdout
     assert "[worse] 'how much is the e-visa' (en): evisa-fees →" in changed.stdout
-    imported = runner.invoke(main, ["kb", "import"], catch_exceptions=False)
-    assert "warning: 1 of 1 labelled questions" in imported.stderr
-    assert "changed 1" in imported.stdout
+    result = imported("kb", "import")
+    assert "warning: 1 of 1 labelled questions" in result.stderr
+    assert "changed 1" in result.stdout
 
 
-def test_a_proposed_change_to_scope_or_synonyms_alone_is_listed_too(
-        settings, monkeypatch, knowledge, tmp_path):
+def test_a_proposed_change_to_scope_or_synonyms_alone_is_listed_too(imported, knowledge):
     """Marking a question not ours, or a synonym, moves answers as an entry edit does."""
-    import json
-
-    from click.testing import CliRunner
-
-    from bot.cli import main
-
-    labelled = tmp_path / "head.jsonl"
-    labelled.write_text(json.dumps(
-        {"q": "how much is the e-visa", "lang": "en", "topic": ["evisa"], "entry": "evisa-fees"})
-        + "\n", encoding="utf-8")
-    monkeypatch.setenv("GOVBOT_DB", str(settings.db_path))
-    monkeypatch.setenv("GOVBOT_KNOWLEDGE", str(knowledge))
-    monkeypatch.setenv("GOVBOT_CONSOLE_QUESTIONS", str(labelled))
-    runner = CliRunner()
-    runner.invoke(main, ["kb", "import"], catch_exceptions=False)
     (knowledge / "scope.yaml").write_text(
         "not_ours_questions: [how much is the e-visa]\n", encoding="utf-8")
-    changed = runner.invoke(main, ["kb", "crosscheck", str(knowledge)], catch_exceptions=False)
+    changed = imported("kb", "crosscheck", str(knowledge))
     assert changed.stdout.startswith("1 of 1 labelled questions"), changed.stdout
