@@ -42,7 +42,7 @@ FLOORS = {
     # Round 6, by two more writers who saw neither, measured on main before the second dev set
     # and the scope additions (en 87.7 / 1.9 / 91.5, km 84.8 / 2.9 / 85.0) and after (en 84.9 /
     # 0.9 / 94.9, km 85.7 / 2.9 / 88.3), never tuned on. Floors just under the figures after.
-    "independent_round6_questions.jsonl": {"en": (85.5, 1.5, 96.5), "km": (86.5, 2.5, 91.5)},
+    "independent_round6_questions.jsonl": {"en": (85.5, 1.5, 96.5), "km": (87.5, 2.5, 91.5)},
     # Round 7, by two more writers who saw neither, measured on main before this round's work
     # (9541dbe: en 89.2 / 0.8 / 90.0, km 87.5 / 0.0 / 92.0) and after it (en 90.0 / 0.8 / 94.0,
     # km 90.0 / 0.0 / 96.0; km 90.8 % right after the last knowledge changes), never tuned on: its
