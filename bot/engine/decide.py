@@ -41,10 +41,10 @@ class Thresholds:
     # so it needs a near-exact match, whatever the model says.
     small_talk_topics: tuple[str, ...] = ("greeting",)
     small_talk_answer: float = 50.0
-    # A close call between a scam warning and the service it imitates ("SMS says my passport
-    # needs an extra fee, legit?") is answered with the warning from this score up: the message
-    # is about something suspicious, and the warning's related buttons lead to the service.
-    warning_topics: tuple[str, ...] = WARNING_TOPICS
+    # A close call between a scam warning (`matcher.WARNING_TOPICS`) and the service it imitates
+    # ("SMS says my passport needs an extra fee, legit?") is answered with the warning from this
+    # score up: the message is about something suspicious, and the warning's related buttons
+    # lead to the service.
     warning_answer: float = 40.0
     # A question asking whether something is a scam ("passport in 2 days for $300, legit?",
     # `Scope.suspicion`) is answered with the best-ranked warning from this score up, however
@@ -84,7 +84,7 @@ def decide(
 
     Two close candidates of the same topic do not block an answer (either answers the question's
     topic); two close candidates of different topics do, and are offered as choices instead,
-    unless one is a scam warning (`Thresholds.warning_topics`). A question asking whether
+    unless one is a scam warning (`matcher.WARNING_TOPICS`). A question asking whether
     something is a scam is answered with the best warning close enough to the best entry
     (`Thresholds.suspicion_answer`), unless the closest is a question marked not ours ("is the
     Korea work-visa agent legit" is not ours, whatever warning it resembles). A best candidate
@@ -140,7 +140,7 @@ def _small_talk(candidate: Candidate, thresholds: Thresholds, topic_of: dict[str
 def _warning(candidate: Candidate, thresholds: Thresholds, topic_of: dict[str, str] | None,
              floor: float | None = None) -> bool:
     return (topic_of is not None and not candidate.elsewhere
-            and topic_of.get(candidate.entry_id) in thresholds.warning_topics
+            and topic_of.get(candidate.entry_id) in WARNING_TOPICS
             and candidate.score >= (thresholds.warning_answer if floor is None else floor))
 
 
