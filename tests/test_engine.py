@@ -276,3 +276,24 @@ def test_a_scam_question_keeps_the_best_warning_among_the_candidates():
 def test_scam_questions_naming_a_service_get_the_warning(bundled_assistant, question, topic):
     answer = bundled_assistant.ask(question)
     assert answer.status == "answer" and answer.entry.topic == topic, answer
+
+
+def test_more_questions_marked_not_ours_leave_the_entries_pooled_evidence_alone():
+    """The not-ours questions are one pooled document as long as many entries; BM25's average
+    document length leaves it out, so an editor marking one more question not ours does not
+    move every entry's score."""
+    from bot.engine.scope import Scope
+
+    entries = [Entry(f"e{i}", "passport", "citizens", {"en": EntryText(q, "…", (Question(q),))})
+               for i, q in enumerate(("renew passport online", "passport fee for adults",
+                                      "lost passport what to do"))]
+
+    def pooled(not_ours: list[str]) -> float:
+        matcher = Matcher(entries, Analyzer(),
+                          scope=Scope.from_lists({"not_ours_questions": not_ours}))
+        best = next(c for c in matcher.rank("renew my passport") if c.entry_id == "e0")
+        return best.pooled
+
+    few = ["best pizza in town", "weather tomorrow"]
+    many = few + [f"pizza delivery weather forecast number {n} today" for n in range(40)]
+    assert pooled(few) == pooled(many) > 0

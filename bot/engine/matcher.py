@@ -155,12 +155,13 @@ class Matcher:
             self._entry_share[word] = (
                 entries, (counts / self._rows_per_entry[entries]).astype(np.float32))
             row_weight[rows] += self._weight[word]
-        self._pooled = _pooled_bm25(self._postings, self._row_entry, self._word_strings, n)
+        not_ours = self.entry_ids.index(NOT_OURS) if NOT_OURS in self.entry_ids else -1
+        self._pooled = _pooled_bm25(self._postings, self._row_entry, self._word_strings, n,
+                                    not_ours)
         self._row_weight = np.maximum(row_weight, 1e-6)
         # Words some entry uses. A word only the not-ours questions use still counts as novel
         # (`_novel`): knowing that "gmail" is not ours must never make a question about it look
         # more like ours to the confidence model, which was fitted on novelty over entries alone.
-        not_ours = self.entry_ids.index(NOT_OURS) if NOT_OURS in self.entry_ids else -1
         self._ours_words = frozenset(
             word for word, (used_by, _) in self._entry_share.items()
             if len(used_by) > 1 or int(used_by[0]) != not_ours)
@@ -387,13 +388,19 @@ _BM25_B = 0.75
 
 
 def _pooled_bm25(
-    postings: dict[str, np.ndarray], row_entry: np.ndarray, word_strings: list[str], n: int
+    postings: dict[str, np.ndarray], row_entry: np.ndarray, word_strings: list[str], n: int,
+    not_ours: int = -1,
 ) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
     """Per word: the entries using it, its BM25 weight in each entry's pooled document (all the
-    entry's rows together), and its idf. Sparse, like `_entry_share`."""
+    entry's rows together), and its idf. Sparse, like `_entry_share`.
+
+    The average document length leaves out the not-ours questions (index `not_ours`): pooled,
+    they are one document as long as fifty entries, and counting it would move every entry's
+    weights whenever an editor marks one more question not ours."""
     lengths = np.zeros(n, dtype=np.float32)
     np.add.at(lengths, row_entry, [len(w.split()) for w in word_strings])
-    average = float(lengths.mean()) if n else 1.0
+    entries_only = np.delete(lengths, not_ours) if 0 <= not_ours < n else lengths
+    average = float(entries_only.mean()) if len(entries_only) else 1.0
     pooled = {}
     for word, rows in postings.items():
         entries, tf = np.unique(row_entry[rows], return_counts=True)
