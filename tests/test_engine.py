@@ -94,6 +94,21 @@ def test_close_candidates_of_different_topics_become_choices():
                                                           "tax-file"]
 
 
+def test_a_question_as_close_to_one_marked_not_ours_becomes_choices():
+    """Editors' not-ours questions count as a rival within the margin: "translate 'good
+    morning' into French" is as close to "translate my marriage certificate" (not ours) as to
+    a service point that mentions translation, so it is not answered."""
+    from bot.engine.matcher import NOT_OURS
+
+    topics = {"evisa-apply": "evisa", "tax-file": "tax"}
+    close = _candidates(("evisa-apply", 60), (NOT_OURS, 57), ("tax-file", 40))
+    decision = decide(close, _above(50, suggest=30, margin=5), topics)
+    assert decision.status == "suggest"
+    assert NOT_OURS not in [c.entry_id for c in decision.suggestions]
+    far = _candidates(("evisa-apply", 60), (NOT_OURS, 50), ("tax-file", 40))
+    assert decide(far, _above(50, suggest=30, margin=5), topics).status == "answer"
+
+
 def test_close_candidates_of_the_same_topic_still_answer():
     ranked = _candidates(("evisa-apply", 90), ("evisa-fees", 89), ("tax-file", 60))
     topics = {"evisa-apply": "evisa", "evisa-fees": "evisa", "tax-file": "tax"}

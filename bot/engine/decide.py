@@ -23,7 +23,8 @@ FALLBACK = "fallback"
 class Thresholds:
     """When to answer: `confidence` gives the probability that the best entry is right, and the
     engine answers from `certainty` up. `suggest`: the score (0–100) from which an entry is
-    offered as a choice; `margin`: how far the best must lead another topic to be answered at all.
+    offered as a choice; `margin`: how far the best must lead another topic, and the closest
+    question editors marked not ours, to be answered at all.
     """
 
     certainty: float = 0.5
@@ -93,15 +94,19 @@ def decide(
     if not ranked or ranked[0].entry_id == NOT_OURS:
         # Nothing close, or closest to a question editors marked "not ours".
         return Decision(FALLBACK, None, ())
+    not_ours = next((c for c in ranked if c.entry_id == NOT_OURS), None)
     ranked = [c for c in ranked if c.entry_id != NOT_OURS]
     suspected = _suspected(ranked, thresholds, topic_of)
     if suspected is not None:
         return Decision(ANSWER, suspected, ())
     best = ranked[0]
     runner_up = next((c for c in ranked[1:] if _rivals(c, best, thresholds, topic_of)), None)
-    # Two topics within the margin are a choice for the user, whatever the score.
+    # Two topics within the margin are a choice for the user, whatever the score; so is a
+    # question about as close to one editors marked not ours as to the best entry.
     margin = thresholds.short_margin if best.words <= 1 else thresholds.margin
-    clear = runner_up is None or best.score - runner_up.score >= margin
+    close_call = runner_up is not None and best.score - runner_up.score < margin
+    maybe_not_ours = not_ours is not None and best.score - not_ours.score < margin
+    clear = not close_call and not maybe_not_ours
     if _small_talk(best, thresholds, topic_of):
         confident = clear and best.score >= thresholds.small_talk_answer
     else:
@@ -109,8 +114,10 @@ def decide(
             features(ranked, topic_of)) >= thresholds.certainty
     if confident and not best.elsewhere:
         return Decision(ANSWER, best, ())
-    if runner_up is not None and not clear:
-        warning = next((c for c in (best, runner_up) if _warning(c, thresholds, topic_of)), None)
+    if close_call and not maybe_not_ours:
+        # A close call between a service and the warning about a scam imitating it.
+        warning = next((c for c in (best, runner_up) if c is not None
+                        and _warning(c, thresholds, topic_of)), None)
         if warning is not None:
             return Decision(ANSWER, warning, ())
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)
