@@ -49,6 +49,10 @@ def test_a_country_in_romanised_khmer_is_a_place():
     assert mentions("mit knhom chong renew passport amerik").places == {"amerik"}
 
 
+def test_romanised_khmer_says_where_a_visitor_comes_from():
+    assert mentions("khnhom mok pi korea, e-arrival nov na").origins == {"korea"}
+
+
 def test_a_nationality_before_a_service_is_that_countrys_service():
     assert not mentions("thai visa").origins
     assert not mentions("Thai tourist visa").origins
