@@ -188,12 +188,15 @@ def test_a_romanised_spelling_nobody_listed_is_read_by_its_consonants():
     ("tver siovphov", True),  # among Khmer words (tver → ធ្វើ): romanised Khmer
     ("siovphov", False),  # alone, or in an English question: left as it is
     ("tver siovphov for my trip to angkor", False),  # one Khmer word of several: English
+    # romanised question words (yang mech → យ៉ាងម៉េច, a stopword) make it Khmer, though its
+    # content words are Latin
+    ("siovphov yang mech", True),
 ])
 def test_romanised_outlines_apply_only_beside_khmer_words(question, read_as_khmer):
-    analyzer = Analyzer({"km": {"seavphov": "សៀវភៅ", "tver": "ធ្វើ"}})
+    analyzer = Analyzer({"km": {"seavphov": "សៀវភៅ", "tver": "ធ្វើ", "yang mech": "យ៉ាងម៉េច"}})
     entry = Entry("book", "civil-registration", "citizens", {
         "km": EntryText("សៀវភៅគ្រួសារ", "…", (Question("ធ្វើសៀវភៅគ្រួសារ"),))})
-    words = Matcher([entry], analyzer).correct(analyzer.words(question))
+    words = Matcher([entry], analyzer).correct(*analyzer.read(question))
     assert ("សៀវភៅ" in words) is read_as_khmer
 
 

@@ -185,7 +185,7 @@ class Matcher:
     def __len__(self) -> int:
         return len(self._row_text)
 
-    def correct(self, words: list[str]) -> list[str]:
+    def correct(self, words: list[str], khmer: bool = False) -> list[str]:
         """Words the knowledge base does not use, replaced by ones it does.
 
         Latin words go to the nearest spelling ("pasport"). Khmer has no spaces, so the segmenter
@@ -197,9 +197,10 @@ class Matcher:
         done: dict[str, list[str]] = {}  # a word repeated 200 times is looked up once
         # Latin words among Khmer ones (romanised synonyms already turned some into Khmer) may
         # be romanised Khmer spelt a way no synonym lists: "siovphov kruosa bat" → សៀវភៅ ….
-        # Only when at least half the words are Khmer: an English question in which a word or
-        # two happen to be romanised keys ("tuk tuk") is not read as Khmer.
-        khmer = 2 * sum(not w.isascii() for w in words) >= len(words)
+        # Only when the question reads as Khmer (`khmer`, `Analyzer.read`), or at least half
+        # its content words are Khmer: an English question in which a word or two happen to be
+        # romanised keys ("tuk tuk") is not read as Khmer.
+        khmer = khmer or 2 * sum(not w.isascii() for w in words) >= len(words)
         for word in self._join_known(words):
             if word not in done:
                 done[word] = self._corrected(word, khmer)
@@ -330,7 +331,8 @@ class Matcher:
         """The best `limit` entries for `text`, best first, each scored by its best variant
         (and, for a question asking whether something is a scam, the best warning after them)."""
         named = self.scope.mentions(text)
-        words = self.correct(self._without_incidentals(self.analyzer.words(text), named))
+        analysed, khmer = self.analyzer.read(text)
+        words = self.correct(self._without_incidentals(analysed, named), khmer)
         if not words or not self._row_text:
             return []
         parts = self.components(words)

@@ -215,9 +215,18 @@ class Analyzer:
 
         Keeping the stopwords in that case means "who are you" still has something to match.
         """
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[list[str], bool]:
+        """`words`, and whether the text reads as Khmer: at least half its words are Khmer once
+        synonyms are applied, question words included. Romanised Khmer reads as Khmer ("ayu 15
+        chnam trov tver atasanhanh": its scaffolding, ត្រូវ ធ្វើ, is listed) though its content
+        words may not be: the matcher then reads an unlisted spelling by its outline."""
         words = self._apply_synonyms(split_words(normalize(text)))
         content = [w for w in words if w not in STOPWORDS[_lang_of(w)]]
-        return content or words
+        letters = [w for w in words if not w.isdigit()]
+        khmer = 2 * sum(not w.isascii() for w in letters) >= len(letters) > 0
+        return content or words, khmer
 
 
 def char_ngrams(words: Iterable[str], n: int = 3) -> list[str]:
