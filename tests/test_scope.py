@@ -90,6 +90,16 @@ def test_a_cambodian_passport_holder_abroad_is_not_elsewhere():
     assert not named.elsewhere(frozenset(), for_visitors=False)
 
 
+def test_an_entry_for_visitors_and_citizens_is_elsewhere_only_for_both():
+    """A citizen's trip abroad unties a visitor entry ("e-visa, going to Korea" is Korea's
+    business) but not one that is also for citizens, such as a scam warning."""
+    named = mentions("an agent makes passports in 2 days before my trip to Korea, legit?")
+    assert named.destinations == {"korea"}
+    assert named.elsewhere(frozenset(), for_visitors=True, for_residents=False)
+    assert not named.elsewhere(frozenset(), for_visitors=True, for_residents=True)
+    assert not named.elsewhere(frozenset(), for_visitors=False)
+
+
 def test_synonym_keys_match_however_the_segmenter_cuts_them():
     analyzer = Analyzer({"km": {"ប៉ាស្ព័រ": "លិខិតឆ្លងដែន", "ជំរាប": "ជម្រាប"}})
     passport = analyzer.words("លិខិតឆ្លងដែន")

@@ -96,6 +96,7 @@ class Matcher:
         self.scope = scope or Scope()
         self.entry_ids: list[str] = []
         self._for_visitors: list[bool] = []
+        self._for_residents: list[bool] = []  # citizens, businesses, officials, students
         row_entry: list[int] = []
         self._row_lang: list[str] = []
         self._row_text: list[str] = []
@@ -114,10 +115,11 @@ class Matcher:
         self._warning_ids = frozenset(e.id for e in entries if e.topic in WARNING_TOPICS)
         self._warnings = frozenset(
             index for index, entry in enumerate(entries) if entry.id in self._warning_ids)
-        for entry_id, for_visitors, variants in self._documents(entries):
+        for entry_id, audience, variants in self._documents(entries):
             index = len(self.entry_ids)
             self.entry_ids.append(entry_id)
-            self._for_visitors.append(for_visitors)
+            self._for_visitors.append("visitor" in audience)
+            self._for_residents.append(bool(set(audience) - {"visitor"}) or not audience)
             for lang, variant in variants:
                 words = analyzer.words(variant)
                 if not words:
@@ -170,15 +172,15 @@ class Matcher:
         self._khmer_vocab = sorted(w for w in correctable if not w.isascii())
 
     def _documents(self, entries: Iterable[Entry]
-                   ) -> Iterable[tuple[str, bool, list[tuple[str, str]]]]:
-        """Each entry's id, whether it is for visitors, and its (lang, variant) rows: the title and
-        questions in both languages; then the scope's not-ours questions as one more document."""
+                   ) -> Iterable[tuple[str, tuple[str, ...], list[tuple[str, str]]]]:
+        """Each entry's id, audience, and (lang, variant) rows: the title and questions in both
+        languages; then the scope's not-ours questions as one more document."""
         for entry in entries:
-            yield entry.id, "visitor" in entry.audience, [
+            yield entry.id, tuple(entry.audience), [
                 (lang, variant) for lang, text in entry.texts.items()
                 for variant in (text.title, *(q.text for q in text.questions))]
         if self.scope.not_ours_questions:
-            yield NOT_OURS, False, [
+            yield NOT_OURS, (), [
                 (detect_language(q), q)
                 for q in self.scope.not_ours_questions]
 
@@ -373,7 +375,7 @@ class Matcher:
             warning_wanted = warning_wanted and entry not in self._warnings
             elsewhere = bool(named) and named.elsewhere(
                 frozenset(w for w in named.places | named.not_ours if self._uses(entry, w)),
-                self._for_visitors[entry],
+                self._for_visitors[entry], self._for_residents[entry],
             )
             out.append(Candidate(self.entry_ids[entry], round(float(scores[j]), 2),
                                  self._row_text[i], self._row_lang[i], elsewhere,

@@ -211,23 +211,34 @@ class Mentions:
     def __bool__(self) -> bool:
         return bool(self.places or self.not_ours)
 
-    def elsewhere(self, uses: frozenset[str], for_visitors: bool) -> bool:
+    def elsewhere(self, uses: frozenset[str], for_visitors: bool,
+                  for_residents: bool | None = None) -> bool:
         """Whether an entry using the words `uses` would answer a question about somewhere else.
 
         Another country's own scheme ("Thai visa") is never ours. Visitor entries are for people
         of every nationality coming to Cambodia, so a nationality ("from France") or a Cambodian
         place keeps them, and a trip elsewhere does not; other entries are Cambodia's own
         services, which the nation's name ties to the question and a trip abroad does not untie.
+        An entry for both (`for_residents`, by default those not for visitors: a scam warning,
+        how to report one) is about somewhere else only when it is for both readings: a citizen
+        going to work in Korea still needs the warning about the broker.
         """
         if self.not_ours - uses or self.schemes:
             return True
-        if for_visitors:
-            if self.destinations:
-                return True
-            # Cambodians are not the visitors these entries are for: "visa for Australia for
-            # Cambodians" is Australia's visa.
-            foreign = self.places - uses - self.origins
-            return bool(foreign) and not self.home_place
+        if for_residents is None:
+            for_residents = not for_visitors
+        return ((not for_visitors or self._far_for_visitors(uses))
+                and (not for_residents or self._far_for_residents(uses)))
+
+    def _far_for_visitors(self, uses: frozenset[str]) -> bool:
+        if self.destinations:
+            return True
+        # Cambodians are not the visitors these entries are for: "visa for Australia for
+        # Cambodians" is Australia's visa.
+        foreign = self.places - uses - self.origins
+        return bool(foreign) and not self.home_place
+
+    def _far_for_residents(self, uses: frozenset[str]) -> bool:
         foreign = self.places - uses - self.destinations
         return bool(foreign) and not self.home_nation
 
