@@ -286,6 +286,7 @@ def test_a_scam_question_keeps_the_best_warning_among_the_candidates():
     ("Someone on Facebook says he can get my passport done in 2 days for $300. Is this legit?",
      "scam-warnings"),
     ("some1 on fb sell passport fast 3day legit?", "scam-warnings"),
+    ("a site called cambodia-evisa.org wants $95 for my visa, is it official?", "scam-warnings"),
     ("មានគេ tele មកប្រាប់ថាអាចធ្វើប៉ាស្ព័របាន២ថ្ងៃ តែទារ៣០០ដុល្លារ ពិតឬបោក?", "scam-warnings"),
     ("mean ke tel mok som lekh OTP camdigikey, bok ot?", "scam-warnings"),
     # a document checked for being genuine is verify.gov.kh's, not a scam warning's
