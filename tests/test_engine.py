@@ -287,6 +287,7 @@ def test_a_scam_question_keeps_the_best_warning_among_the_candidates():
      "scam-warnings"),
     ("some1 on fb sell passport fast 3day legit?", "scam-warnings"),
     ("a site called cambodia-evisa.org wants $95 for my visa, is it official?", "scam-warnings"),
+    ("អ្នកលក់តាមតេឡេក្រាមថាធ្វើ passport ៣ថ្ងៃបាន តើពិតអត់ឬបោក", "scam-warnings"),
     ("មានគេ tele មកប្រាប់ថាអាចធ្វើប៉ាស្ព័របាន២ថ្ងៃ តែទារ៣០០ដុល្លារ ពិតឬបោក?", "scam-warnings"),
     ("mean ke tel mok som lekh OTP camdigikey, bok ot?", "scam-warnings"),
     # a document checked for being genuine is verify.gov.kh's, not a scam warning's
