@@ -164,6 +164,16 @@ def test_a_question_naming_a_bank_and_none_of_our_services_is_the_banks():
     assert not scope.mentions("abandoned passport").not_ours  # a word, not a substring
 
 
+def test_a_latin_not_ours_phrase_starts_a_word_but_may_end_inside_one():
+    scope = Scope.from_lists({"not_ours_phrases": ["us visa", "home loan", "ប្លង់ដី"],
+                              "banks_own": ["wing money"]})
+    assert scope.mentions("how much is the us visa fee").not_ours == {"us visa"}
+    assert scope.mentions("interest on home loans").not_ours == {"home loan"}
+    assert scope.mentions("ប្លង់ដីបាត់").not_ours == {"ប្លង់ដី"}
+    assert not scope.mentions("my previous visa was refused").not_ours
+    assert not scope.mentions("hacked, they are borrowing money from friends").not_ours
+
+
 def test_suspicion_phrases_mark_a_question_asking_whether_something_is_a_scam():
     scope = Scope.from_lists({"suspicion": ["legit", "ពិតឬបោក"]})
     assert scope.mentions("passport in 2 days, is this LEGIT?").suspicious

@@ -152,7 +152,7 @@ class Scope:
             schemes=frozenset(schemes),
             destinations=frozenset(destinations),
             not_ours=frozenset(joined & self.not_ours_words | banks).union(
-                p for p in phrases if p in normalized),
+                p for p in phrases if _says(normalized, p, whole=False)),
             home_nation=bool(joined & self.home_nation),
             home_place=bool(joined & self.home_places),
             suspicious=any(_says(normalized, p) for p in self.suspicion),
@@ -243,12 +243,15 @@ class Mentions:
         return bool(foreign) and not self.home_nation
 
 
-def _says(normalized: str, phrase: str) -> bool:
+def _says(normalized: str, phrase: str, whole: bool = True) -> bool:
     """Whether a normalised text holds a phrase: Latin phrases as whole words ("legit" is not in
-    "legitimate"), Khmer ones anywhere (Khmer writes no spaces between words)."""
+    "legitimate"), Khmer ones anywhere (Khmer writes no spaces between words). With `whole`
+    false a Latin phrase must still start a word ("us visa" is not in "previous visa", "wing
+    money" not in "borrowing money") but may end inside one ("home loan" is in "home loans")."""
     if not phrase.isascii():
         return phrase in normalized
-    return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", normalized) is not None
+    end = r"(?![a-z0-9])" if whole else ""
+    return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}{end}", normalized) is not None
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:?!។៕]+|\.(?:\s|$)|\s[-–—]\s")
