@@ -22,11 +22,13 @@ FLOORS = {
     # Raised on 2026-12-07 (round 7's work: scope knowledge, romanised spellings, three entries)
     # to about one question under each figure then measured (README, "Accuracy"), and again after
     # round 8's (scam questions, bank names, 241 more not-ours questions, colloquial Khmer
-    # variants, romanised outlines) where a figure rose; never lowered.
-    "dev_questions.jsonl": {"en": (94.0, 3.0, 95.0), "km": (95.5, 3.0, 95.0)},
-    "holdout_questions.jsonl": {"en": (90.0, 3.0, 96.0), "km": (93.5, 3.0, 93.0)},
+    # variants, romanised outlines) where a figure rose, and after round 9's (romanised
+    # spellings, not-ours questions, situation variants): one question under the figure
+    # measured at the end of each round (out of scope too); never lowered.
+    "dev_questions.jsonl": {"en": (95.0, 2.0, 95.0), "km": (96.5, 1.5, 95.0)},
+    "holdout_questions.jsonl": {"en": (90.0, 2.5, 96.0), "km": (96.0, 1.5, 96.5)},
     # Written by people who saw neither the knowledge base nor the tests (README, "Accuracy").
-    "independent_questions.jsonl": {"en": (90.0, 3.0, 96.5), "km": (90.5, 3.0, 94.5)},
+    "independent_questions.jsonl": {"en": (90.0, 1.5, 96.5), "km": (91.0, 1.5, 95.5)},
     # Round 4, written by two more people who saw neither, before pooled matching and the
     # fitted decision were built, and never tuned on: measured before (en 86.7 / 1.5 / 91.4,
     # km 88.5 / 2.3 / 90.0) and after (README, "Accuracy"). Floors just under the figures after.
@@ -34,42 +36,43 @@ FLOORS = {
     # larger dev set (dev2) then traded some right answers for refusals of what is not ours
     # (en 89.6 / 0.7 / 97.1, km 88.5 / 0.8 / 87.5). Every floor stays above this file's floors
     # before that work (86 / 1.5 / 94 and 86 / 1.5 / 85).
-    "independent_round4_questions.jsonl": {"en": (89.5, 1.5, 97.0), "km": (91.5, 1.5, 92.5)},
+    "independent_round4_questions.jsonl": {"en": (91.0, 1.5, 97.0), "km": (92.0, 1.5, 92.5)},
     # Round 5, by two more writers who saw neither, measured on main before the confidence
     # model and the new entries (en 83.5 / 0.0 / 91.7, km 86.1 / 0.0 / 88.3), never tuned on.
     # After the refit on dev2: en 86.1 / 0.0 / 91.7, km 87.8 / 0.0 / 88.3 (README, "Accuracy").
-    "independent_round5_questions.jsonl": {"en": (89.5, 1.5, 93.0), "km": (91.0, 1.5, 93.0)},
+    "independent_round5_questions.jsonl": {"en": (89.5, 1.5, 95.0), "km": (93.5, 1.5, 95.0)},
     # Round 6, by two more writers who saw neither, measured on main before the second dev set
     # and the scope additions (en 87.7 / 1.9 / 91.5, km 84.8 / 2.9 / 85.0) and after (en 84.9 /
     # 0.9 / 94.9, km 85.7 / 2.9 / 88.3), never tuned on. Floors just under the figures after.
-    "independent_round6_questions.jsonl": {"en": (85.5, 1.5, 96.5), "km": (87.5, 2.5, 91.5)},
+    "independent_round6_questions.jsonl": {"en": (85.5, 1.5, 96.5), "km": (92.0, 2.0, 95.0)},
     # Round 7, by two more writers who saw neither, measured on main before this round's work
     # (9541dbe: en 89.2 / 0.8 / 90.0, km 87.5 / 0.0 / 92.0) and after it (en 90.0 / 0.8 / 94.0,
     # km 90.0 / 0.0 / 96.0; km 90.8 % right after the last knowledge changes), never tuned on: its
     # misses were not read. Floors under the after.
-    "independent_round7_questions.jsonl": {"en": (89.0, 1.5, 94.0), "km": (90.0, 1.5, 95.0)},
+    "independent_round7_questions.jsonl": {"en": (90.5, 1.5, 96.0), "km": (91.5, 1.5, 98.0)},
     # Round 8, by two more writers who saw neither (nor any earlier round), measured on main
     # before any change it judges (848830a: en 94.2 / 1.7 / 92.0, km 86.0 / 3.3 / 91.8; top-1
     # 98.3 / 94.2 against pooled BM25's 96.7 / 88.4), never tuned on: its misses were not read.
     # After round 8's work: en 95.0 / 1.7 / 92.0, km 88.4 / 2.5 / 93.9. Floors under the after.
-    "independent_round8_questions.jsonl": {"en": (94.0, 2.5, 90.0), "km": (87.5, 3.5, 91.5)},
+    "independent_round8_questions.jsonl": {"en": (94.0, 2.5, 90.0), "km": (88.0, 3.5, 95.5)},
     # Round 9, by two more writers who saw neither (nor any earlier round), measured on main
     # before any change it judges (29c3e9c: en 93.0 / 1.7 / 92.7, km 85.2 / 3.5 / 92.7), never
-    # tuned on: its misses are not read. Floors under the before.
-    "independent_round9_questions.jsonl": {"en": (92.0, 2.5, 91.0), "km": (84.5, 4.5, 91.0)},
+    # tuned on: its misses are not read. After round 9's work: en 94.8 / 1.7 / 92.7, km 85.2 /
+    # 3.5 / 94.5. Floors under the after.
+    "independent_round9_questions.jsonl": {"en": (93.5, 2.5, 91.0), "km": (84.5, 4.5, 92.5)},
     # The second dev set (400 questions by two writers who saw neither), used by `govbot fit`.
-    "dev2_questions.jsonl": {"en": (93.5, 1.5, 96.0), "km": (91.0, 1.5, 97.5)},
+    "dev2_questions.jsonl": {"en": (95.0, 1.5, 96.0), "km": (93.0, 1.5, 97.5)},
     # A third dev set (400 by two more writers who saw neither), written before round 7 and
     # measured at en 90.4 / 0.7 / 93.8, km 86.9 / 1.5 / 88.9 before any change it informed.
-    "dev3_questions.jsonl": {"en": (94.5, 1.5, 95.0), "km": (93.0, 1.5, 98.0)},
+    "dev3_questions.jsonl": {"en": (95.5, 1.5, 96.5), "km": (93.0, 1.5, 98.0)},
     # A fourth dev set (380 by two more writers who saw neither, with more long messages, scam
     # questions and romanised Khmer), written during round 8's work and measured on main before
     # any change (848830a: en 83.2 / 1.6 / 96.4, km 79.3 / 2.8 / 96.4); tuned on.
-    "dev4_questions.jsonl": {"en": (84.5, 2.5, 94.5), "km": (86.0, 1.5, 98.0)},
+    "dev4_questions.jsonl": {"en": (86.0, 2.5, 94.5), "km": (89.0, 1.5, 98.0)},
     # A fifth dev set (380 by two more writers who saw neither), written with round 9 and
     # measured on main before any change (29c3e9c: en 91.2 / 0.0 / 94.5, km 88.6 / 0.7 / 91.7);
     # tuned on.
-    "dev5_questions.jsonl": {"en": (90.0, 1.0, 92.5), "km": (88.0, 1.5, 90.0)},
+    "dev5_questions.jsonl": {"en": (95.0, 1.0, 96.0), "km": (91.0, 1.5, 95.0)},
 }
 
 
