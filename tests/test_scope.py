@@ -100,6 +100,23 @@ def test_an_entry_for_visitors_and_citizens_is_elsewhere_only_for_both():
     assert not named.elsewhere(frozenset(), for_visitors=False)
 
 
+@pytest.mark.parametrize("question", [
+    "do I need an arrival card for my trip to Thailand",
+    "I am going to Japan, which visa type do I need",
+    "travelling to Vietnam, what is the e-arrival fee",
+])
+def test_a_trip_abroad_unties_visitor_entries_also_read_by_residents(bundled_assistant,
+                                                                     question):
+    """e-Arrival and e-Visa entries are also for citizens, but only scam warnings are read both
+    ways: a trip abroad is another country's arrival card or visa."""
+    assert bundled_assistant.ask(question).status != "answer"
+
+
+def test_a_scam_warning_stays_ours_on_a_trip_abroad(bundled_assistant):
+    answer = bundled_assistant.ask("going to Korea soon, how do I report a scam")
+    assert answer.status == "answer" and answer.entry.topic == "scam-warnings"
+
+
 def test_synonym_keys_match_however_the_segmenter_cuts_them():
     analyzer = Analyzer({"km": {"ប៉ាស្ព័រ": "លិខិតឆ្លងដែន", "ជំរាប": "ជម្រាប"}})
     passport = analyzer.words("លិខិតឆ្លងដែន")

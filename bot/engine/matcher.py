@@ -96,7 +96,7 @@ class Matcher:
         self.scope = scope or Scope()
         self.entry_ids: list[str] = []
         self._for_visitors: list[bool] = []
-        self._for_residents: list[bool] = []  # citizens, businesses, officials, students
+        self._for_residents: list[bool] = []  # read as for people living in Cambodia too
         row_entry: list[int] = []
         self._row_lang: list[str] = []
         self._row_text: list[str] = []
@@ -115,11 +115,14 @@ class Matcher:
         self._warning_ids = frozenset(e.id for e in entries if e.topic in WARNING_TOPICS)
         self._warnings = frozenset(
             index for index, entry in enumerate(entries) if entry.id in self._warning_ids)
-        for entry_id, audience, variants in self._documents(entries):
+        for entry_id, for_visitors, variants in self._documents(entries):
             index = len(self.entry_ids)
             self.entry_ids.append(entry_id)
-            self._for_visitors.append("visitor" in audience)
-            self._for_residents.append(bool(set(audience) - {"visitor"}) or not audience)
+            self._for_visitors.append(for_visitors)
+            # A scam warning is for everyone, visitors and citizens alike: a citizen's trip
+            # abroad does not untie it ("a broker before my trip to Korea, legit?"), as it
+            # unties the e-Arrival card. Other entries are read as for visitors or for residents.
+            self._for_residents.append(not for_visitors or index in self._warnings)
             for lang, variant in variants:
                 words = analyzer.words(variant)
                 if not words:
@@ -172,15 +175,15 @@ class Matcher:
         self._khmer_vocab = sorted(w for w in correctable if not w.isascii())
 
     def _documents(self, entries: Iterable[Entry]
-                   ) -> Iterable[tuple[str, tuple[str, ...], list[tuple[str, str]]]]:
-        """Each entry's id, audience, and (lang, variant) rows: the title and questions in both
-        languages; then the scope's not-ours questions as one more document."""
+                   ) -> Iterable[tuple[str, bool, list[tuple[str, str]]]]:
+        """Each entry's id, whether it is for visitors, and its (lang, variant) rows: the title and
+        questions in both languages; then the scope's not-ours questions as one more document."""
         for entry in entries:
-            yield entry.id, tuple(entry.audience), [
+            yield entry.id, "visitor" in entry.audience, [
                 (lang, variant) for lang, text in entry.texts.items()
                 for variant in (text.title, *(q.text for q in text.questions))]
         if self.scope.not_ours_questions:
-            yield NOT_OURS, (), [
+            yield NOT_OURS, False, [
                 (detect_language(q), q)
                 for q in self.scope.not_ours_questions]
 
@@ -193,12 +196,13 @@ class Matcher:
         Latin words go to the nearest spelling ("pasport"). Khmer has no spaces, so the segmenter
         cuts the same word differently from one sentence to the next: pieces that together spell
         a known word are joined ("ប៉ា ស្ព័រ"), an unknown word made of two known ones is split,
-        and otherwise the nearest known spelling is taken ("ជំរាបសួរ" → "ជម្រាបសួរ").
+        and otherwise the nearest known spelling is taken ("ជំរាបសួរ" → "ជម្រាបសួរ"). `khmer`: the
+        whole question reads as Khmer (`Analyzer.read`), so a Latin word may be romanised Khmer.
         """
         fixed = []
         done: dict[str, list[str]] = {}  # a word repeated 200 times is looked up once
         # Latin words among Khmer ones (romanised synonyms already turned some into Khmer) may
-        # be romanised Khmer spelt a way no synonym lists: "siovphov kruosa bat" → សៀវភៅ ….
+        # be romanised Khmer spelt a way no synonym lists: "tver siovphov kruosa" → សៀវភៅ ….
         # Only when the question reads as Khmer (`khmer`, `Analyzer.read`), or at least half
         # its content words are Khmer: an English question in which a word or two happen to be
         # romanised keys ("tuk tuk") is not read as Khmer.
@@ -210,8 +214,14 @@ class Matcher:
         return fixed
 
     def _corrected(self, word: str, khmer: bool = False) -> list[str]:
-        if word in self._postings or len(word) < _MIN_CORRECTABLE:
+        if len(word) < _MIN_CORRECTABLE:
             return [word]
+        if word in self._postings:
+            # A romanised word only the not-ours questions use ("siovphov" in a bank-book
+            # question) is still Khmer in a question that reads as Khmer.
+            romanised = (self.analyzer.romanised(word)
+                         if khmer and word not in self._ours_words else None)
+            return list(romanised) if romanised else [word]
         parts = None if word.isascii() else self._split_known(word)
         if parts:
             return parts
@@ -400,7 +410,8 @@ def _pooled_bm25(
 
     The average document length leaves out the not-ours questions (index `not_ours`): pooled,
     they are one document as long as fifty entries, and counting it would move every entry's
-    weights whenever an editor marks one more question not ours."""
+    weights whenever an editor marks one more question not ours (the idf still counts that
+    document, so entries sharing the new question's words do move)."""
     lengths = np.zeros(n, dtype=np.float32)
     np.add.at(lengths, row_entry, [len(w.split()) for w in word_strings])
     entries_only = np.delete(lengths, not_ours) if 0 <= not_ours < n else lengths

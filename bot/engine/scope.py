@@ -219,13 +219,13 @@ class Mentions:
         of every nationality coming to Cambodia, so a nationality ("from France") or a Cambodian
         place keeps them, and a trip elsewhere does not; other entries are Cambodia's own
         services, which the nation's name ties to the question and a trip abroad does not untie.
-        An entry for both (`for_residents`, by default those not for visitors: a scam warning,
-        how to report one) is about somewhere else only when it is for both readings: a citizen
-        going to work in Korea still needs the warning about the broker.
+        An entry read both ways (`for_residents` with `for_visitors`: a scam warning) is about
+        somewhere else only when both readings say so: a citizen going to work in Korea still
+        needs the warning about the broker. `for_residents` defaults to not `for_visitors`.
         """
         if self.not_ours - uses or self.schemes:
             return True
-        if for_residents is None:
+        if for_residents is None or not (for_visitors or for_residents):
             for_residents = not for_visitors
         return ((not for_visitors or self._far_for_visitors(uses))
                 and (not for_residents or self._far_for_residents(uses)))
