@@ -200,6 +200,17 @@ def test_romanised_outlines_apply_only_beside_khmer_words(question, read_as_khme
     assert ("សៀវភៅ" in words) is read_as_khmer
 
 
+def test_a_romanised_word_only_the_not_ours_questions_use_is_still_read_as_khmer():
+    from bot.engine.scope import Scope
+
+    analyzer = Analyzer({"km": {"seavphov": "សៀវភៅ", "tver": "ធ្វើ"}})
+    entry = Entry("book", "civil-registration", "citizens", {
+        "km": EntryText("សៀវភៅគ្រួសារ", "…", (Question("ធ្វើសៀវភៅគ្រួសារ"),))})
+    scope = Scope.from_lists({"not_ours_questions": ["tver siovphov thneakea thmey"]})
+    words = Matcher([entry], analyzer, scope=scope).correct(*analyzer.read("tver siovphov"))
+    assert "សៀវភៅ" in words
+
+
 def test_stopword_only_questions_keep_their_words():
     assert Analyzer().words("how are you") == ["how", "are", "you"]
 

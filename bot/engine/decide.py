@@ -2,8 +2,9 @@
 
 A wrong answer from a government help line costs more than an honest "I don't know". The engine
 answers when its confidence model (`engine.confidence`, fitted by `govbot fit`) is sure enough
-that the best entry is right, and the best entry leads every other topic; below that it offers
-choices instead of guessing, and with nothing close it says it does not know.
+that the best entry is right, and the best entry leads every other topic and every question
+editors marked not ours; below that it offers choices instead of guessing, and with nothing
+close it says it does not know.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def decide(
 
     Two close candidates of the same topic do not block an answer (either answers the question's
     topic); two close candidates of different topics do, and are offered as choices instead,
-    unless one is a scam warning (`matcher.WARNING_TOPICS`). A question asking whether
+    unless one is a scam warning (`matcher.WARNING_TOPICS`); so does a question marked not ours
+    within the margin (only among the ranked candidates). A question asking whether
     something is a scam is answered with the best warning close enough to the best entry
     (`Thresholds.suspicion_answer`), unless the closest is a question marked not ours ("is the
     Korea work-visa agent legit" is not ours, whatever warning it resembles). A best candidate
@@ -116,8 +118,8 @@ def decide(
         return Decision(ANSWER, best, ())
     if close_call and not maybe_not_ours:
         # A close call between a service and the warning about a scam imitating it.
-        warning = next((c for c in (best, runner_up) if c is not None
-                        and _warning(c, thresholds, topic_of)), None)
+        warning = next((c for c in (best, runner_up)
+                        if c is not None and _warning(c, thresholds, topic_of)), None)
         if warning is not None:
             return Decision(ANSWER, warning, ())
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)
