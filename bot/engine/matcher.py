@@ -96,7 +96,6 @@ class Matcher:
         self.scope = scope or Scope()
         self.entry_ids: list[str] = []
         self._for_visitors: list[bool] = []
-        self._for_residents: list[bool] = []  # read as for people living in Cambodia too
         row_entry: list[int] = []
         self._row_lang: list[str] = []
         self._row_text: list[str] = []
@@ -119,10 +118,6 @@ class Matcher:
             index = len(self.entry_ids)
             self.entry_ids.append(entry_id)
             self._for_visitors.append(for_visitors)
-            # A scam warning is for everyone, visitors and citizens alike: a citizen's trip
-            # abroad does not untie it ("a broker before my trip to Korea, legit?"), as it
-            # unties the e-Arrival card. Other entries are read as for visitors or for residents.
-            self._for_residents.append(not for_visitors or index in self._warnings)
             for lang, variant in variants:
                 words = analyzer.words(variant)
                 if not words:
@@ -214,23 +209,21 @@ class Matcher:
         return fixed
 
     def _corrected(self, word: str, khmer: bool = False) -> list[str]:
-        if len(word) < _MIN_CORRECTABLE:
+        known = word in self._postings
+        # A romanised word only the not-ours questions use ("siovphov" in a bank-book question)
+        # is still read by its outline in a question that reads as Khmer.
+        if len(word) < _MIN_CORRECTABLE or (known and (not khmer or word in self._ours_words)):
             return [word]
-        if word in self._postings:
-            # A romanised word only the not-ours questions use ("siovphov" in a bank-book
-            # question) is still Khmer in a question that reads as Khmer.
-            romanised = (self.analyzer.romanised(word)
-                         if khmer and word not in self._ours_words else None)
-            return list(romanised) if romanised else [word]
-        parts = None if word.isascii() else self._split_known(word)
-        if parts:
-            return parts
-        best = process.extractOne(
-            word, self._latin_vocab if word.isascii() else self._khmer_vocab,
-            scorer=fuzz.ratio, score_cutoff=_CORRECTION_CUTOFF,
-        )
-        if best:
-            return [best[0]]
+        if not known:
+            parts = None if word.isascii() else self._split_known(word)
+            if parts:
+                return parts
+            best = process.extractOne(
+                word, self._latin_vocab if word.isascii() else self._khmer_vocab,
+                scorer=fuzz.ratio, score_cutoff=_CORRECTION_CUTOFF,
+            )
+            if best:
+                return [best[0]]
         romanised = self.analyzer.romanised(word) if khmer else None
         return list(romanised) if romanised else [word]
 
@@ -383,9 +376,13 @@ class Matcher:
                 continue
             seen.add(entry)
             warning_wanted = warning_wanted and entry not in self._warnings
+            # A scam warning is for everyone, visitors and residents alike: a citizen's trip
+            # abroad does not untie it ("a broker before my trip to Korea, legit?"), as it
+            # unties the e-Arrival card.
+            for_visitors = self._for_visitors[entry]
             elsewhere = bool(named) and named.elsewhere(
                 frozenset(w for w in named.places | named.not_ours if self._uses(entry, w)),
-                self._for_visitors[entry], self._for_residents[entry],
+                for_visitors, not for_visitors or entry in self._warnings,
             )
             out.append(Candidate(self.entry_ids[entry], round(float(scores[j]), 2),
                                  self._row_text[i], self._row_lang[i], elsewhere,
