@@ -251,11 +251,12 @@ def console(sign_in: int | None) -> None:
 
 
 @main.command(short_help="Talk to the bot in the terminal (/quit leaves).")
-@click.option("--lang", type=click.Choice(["km", "en"]), default="en", show_default=True,
-              help="Language of the replies.")
+@click.option("--lang", type=click.Choice(["km", "en"]), default=None,
+              help="Language of the replies. Without it, as on Telegram: English until you "
+                   "write Khmer, then Khmer.")
 @click.option("--editor", is_flag=True,
               help="Act as a content editor (/gaps, /stats, /entry ID, /reload).")
-def chat(lang: str, editor: bool) -> None:
+def chat(lang: str | None, editor: bool) -> None:
     """Talk to the bot in the terminal; a number presses a button, /quit leaves.
 
     Ctrl-D or Ctrl-C also leave. When stdin is not a terminal, each line is one
@@ -265,6 +266,7 @@ def chat(lang: str, editor: bool) -> None:
     Examples:
       govbot chat --lang km
       printf 'evisa\\n1\\n' | govbot chat
+      printf 'ប្តូរលិខិតឆ្លងដែនយ៉ាងម៉េច\\n' | govbot chat   # replies in Khmer
       govbot chat --editor          # then /gaps or /stats
     """
     extra = frozenset({"console:local"}) if editor else frozenset()

@@ -128,6 +128,13 @@ def test_chat_greeting_says_how_to_leave_in_the_chosen_language(run):
     assert "(សូមវាយ /quit ដើម្បីចាកចេញ។)" in run("chat", "--lang", "km", input="").stdout
 
 
+def test_chat_without_lang_replies_in_the_language_the_person_writes(run):
+    out = run("chat", input="វីសាប៉ុន្មានលុយ\nevisa fee\n").stdout
+    assert "(Type /quit to leave.)" in out  # nothing written yet: English
+    assert "== តម្លៃ e-Visa ==" in out
+    assert "== How much the e-Visa costs ==" not in out  # Khmer stays once written
+
+
 def test_chat_quit_ends_the_chat_before_the_next_question(run):
     result = run("chat", "--lang", "en", input="/quit\nevisa fee\n")
     assert result.exit_code == 0
