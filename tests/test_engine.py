@@ -7,7 +7,7 @@ import pytest
 from bot.engine.confidence import Confidence
 from bot.engine.decide import Thresholds, decide
 from bot.engine.matcher import Candidate, Matcher
-from bot.engine.segment import Analyzer, romanised_outline
+from bot.engine.segment import Analyzer, romanised_fold, romanised_outline, romanised_skeleton
 from bot.model import Entry, EntryText, Question
 
 
@@ -209,6 +209,48 @@ def test_a_romanised_word_only_the_not_ours_questions_use_is_still_read_as_khmer
     scope = Scope.from_lists({"not_ours_questions": ["tver siovphov thneakea thmey"]})
     words = Matcher([entry], analyzer, scope=scope).correct(*analyzer.read("tver siovphov"))
     assert "សៀវភៅ" in words
+
+
+def test_romanised_spellings_of_the_same_sounds_fold_together():
+    assert romanised_fold("thveu") == romanised_fold("twer") == romanised_fold("tver")
+    assert romanised_fold("chhmous") == romanised_fold("chmoh") == romanised_fold("jmos")
+    assert romanised_fold("ponmane") == romanised_fold("pon man".replace(" ", ""))
+    # a short fold keeps the kind of its vowels: ចិន (China) is not ចេញ (leave)
+    assert romanised_fold("chin") != romanised_fold("chen")
+    # writers who leave the vowels out keep the consonants, and the final r
+    assert romanised_skeleton("tvr") == romanised_skeleton("tver") != romanised_skeleton("tov")
+
+
+_ROMANISED = {"km": {"tver": "ធ្វើ", "tov": "ទៅ", "chhmous": "ឈ្មោះ", "yang mech": "យ៉ាងម៉េច",
+                     "ponman": "ប៉ុន្មាន", "chen": "ចេញ"}}
+
+
+@pytest.mark.parametrize(("question", "read", "left"), [
+    # spellings nobody listed, read by their fold, phrases too, beside a listed one (tver)
+    ("tver chmoh yeang mech", {"ធ្វើ", "ឈ្មោះ"}, set()),
+    # vowels left out: read by the consonants
+    ("tver chhmous p'n m'n", {"ធ្វើ", "ឈ្មោះ", "ប៉ុន្មាន"}, set()),
+    # no listed spelling at all: nothing says it is Khmer
+    ("twer chmoh", set(), {"twer", "chmoh"}),
+    # an English question is never read as romanised Khmer
+    ("can i twer my visa", set(), {"twer", "visa"}),
+    # nor a Latin word in a question in Khmer script
+    ("សួរ chmoh មក", set(), {"chmoh"}),
+    # a short word whose vowels differ from every listed spelling stays as it is
+    ("tver chin ponman", {"ធ្វើ", "ប៉ុន្មាន"}, {"chin"}),
+])
+def test_romanised_khmer_nobody_listed_is_read_by_its_fold(question, read, left):
+    words = set(Analyzer(_ROMANISED).read(question)[0])
+    assert read <= words and left <= words
+    assert not words & {"ចេញ"} and (not left or "ឈ្មោះ" not in words)
+
+
+def test_a_romanised_variant_is_indexed_as_written_and_as_read():
+    # an English question still meets "korea" and "passport"; a romanised one meets ធ្វើ
+    analyzer = Analyzer(_ROMANISED)
+    assert analyzer.words("tver thveu korea passport") == ["ធ្វើ", "ធ្វើ", "korea", "passport"]
+    assert analyzer.indexed("tver thveu korea passport") == [
+        "ធ្វើ", "thveu", "korea", "passport"]
 
 
 def test_stopword_only_questions_keep_their_words():

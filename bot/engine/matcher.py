@@ -119,7 +119,7 @@ class Matcher:
             self.entry_ids.append(entry_id)
             self._for_visitors.append(for_visitors)
             for lang, variant in variants:
-                words = analyzer.words(variant)
+                words = analyzer.indexed(variant)
                 if not words:
                     continue
                 row = len(row_entry)

@@ -56,6 +56,16 @@ _KHMER_SPACE_RE = re.compile(r"(?<=[\u1780-\u17ff])\s+(?=[\u1780-\u17ff])")
 _JOINER_RE = re.compile(r"(?:(?<=[a-z])[-‐‑–'’](?=[a-z0-9])|(?<=[0-9])[-‐‑–'’](?=[a-z]))")
 
 
+# Latin letters with accents ("identité", "Bông": romanised Khmer written with French or
+# Vietnamese habits): the letter without its accent.
+_LATIN_ACCENTED = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")
+
+
+def _without_accent(match: re.Match[str]) -> str:
+    letter = unicodedata.normalize("NFD", match.group())
+    return "".join(ch for ch in letter if not unicodedata.combining(ch))
+
+
 def is_khmer_char(ch: str) -> bool:
     """Khmer block and Khmer Symbols block."""
     return "\u1780" <= ch <= "\u17ff" or "\u19e0" <= ch <= "\u19ff"
@@ -155,7 +165,8 @@ def normalize(text: str) -> str:
     """The canonical matching form of any user or knowledge-base text.
 
     Steps follow docs/khmer.md in order: NFKC; drop invisible characters; reorder Khmer
-    clusters; fold variant spellings and digits; punctuation to space; casefold; collapse spaces
+    clusters; fold variant spellings and digits; casefold and drop Latin accents; punctuation
+    to space; collapse spaces
     (and drop spaces inside Khmer runs). At most `MAX_CHARS` characters are kept.
     """
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS])[:MAX_CHARS]
@@ -163,7 +174,7 @@ def normalize(text: str) -> str:
     text = reorder_khmer(text)
     text = _REPEATED_MARK_RE.sub(r"\1", text)
     text = fold_khmer(text)
-    text = text.casefold()
+    text = _LATIN_ACCENTED.sub(_without_accent, text.casefold())
     text = _JOINER_RE.sub("", text)
     text = _punct_to_space(text)
     text = _SPACE_RE.sub(" ", text).strip()

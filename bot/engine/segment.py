@@ -126,6 +126,67 @@ def romanised_outline(word: str) -> str:
     return _REPEATED.sub(r"\1", word[:1] + _OUTLINE_DROPPED.sub("", word[1:]))
 
 
+# Romanised Khmer is spelt by ear, and each writer has habits: "chh", "ch", "j" and "tch" for ឆ or
+# ជ; "kh" or "k"; "w" or "v"; "ou", "u" or "oo"; a final "r" or "h" that is only a vowel sign
+# ("tver", "thveu", "twer": ធ្វើ). The fold writes every spelling of one sound the same way, so a
+# spelling no editor listed meets a listed one of the same word.
+_FOLD_SOUNDS = (
+    (re.compile(r"(?<=[aeiou][^aeiouy])e$|(?<=[aeiou][^aeiouy]{2})e$"), ""),  # "kate", "kanne"
+    (re.compile(r"(?<=[aeiouy])h$"), "s"),  # ះ: "chmoh", "chmos"
+    (re.compile(r"ng"), "N"),
+    (re.compile(r"tch|tj|dj|chh|ch|zh|j"), "c"),
+    (re.compile(r"gn|ny|nh"), "Y"),
+    (re.compile(r"kh|gh|ck|q|g"), "k"),
+    (re.compile(r"ph|f"), "p"),
+    (re.compile(r"th"), "t"),
+    (re.compile(r"bh"), "b"),
+    (re.compile(r"dh"), "d"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"[xz]"), "s"),
+    (re.compile(r"(?<=.)h"), ""),  # aspiration, or a final "h" that only closes a vowel
+)
+_VOWELS = re.compile(r"(?<=.)[aeiouy]+|^[aeiou]+")
+_FOLD_ENDS = (
+    (re.compile(r"(?<=..)r$"), ""),  # a final "r" is a vowel sign: "tver", "kar"
+    (re.compile(r"(.)\1+"), r"\1"),
+)
+# A fold of this many letters or more writes every vowel as "a". A shorter one keeps the kind
+# of its vowels (a; e; i or y; o or u): "chin" (ចិន, China) is not "chen" (ចេញ, leave).
+_LOOSE_FOLD = 4
+# Folds shorter than this say too little: "ka" is ការ, គេ, ខែ and កែ.
+_MIN_FOLD = 3
+_HAS_VOWEL = re.compile(r"[aeiouy]")
+_VOWEL_KIND = {"a": "a", "e": "e", "i": "i", "y": "i", "o": "o", "u": "o"}
+
+
+def romanised_fold(letters: str) -> str:
+    """One spelling for the ways people write the same romanised Khmer sounds (see
+    `_FOLD_SOUNDS`): "thveu", "twer" → "tve"; "chhmous", "chmoh" → "cmas"."""
+    sounds = letters.lower()
+    for pattern, replacement in _FOLD_SOUNDS:
+        sounds = pattern.sub(replacement, sounds)
+    loose = _fold_ends(_VOWELS.sub("a", sounds))
+    if len(loose) >= _LOOSE_FOLD:
+        return loose
+    return _fold_ends(_VOWELS.sub(lambda run: _VOWEL_KIND[run.group()[0]], sounds))
+
+
+def romanised_skeleton(letters: str) -> str:
+    """The consonants of `romanised_fold`, for writers who leave the vowels out ("t'vr",
+    "p'n m'n": ធ្វើ, ប៉ុន្មាន)."""
+    sounds = letters.lower()
+    for pattern, replacement in _FOLD_SOUNDS:
+        sounds = pattern.sub(replacement, sounds)
+    # A final "r" stays: without vowels it is most of what tells "tvr" (ធ្វើ) from "tv" (ទៅ).
+    return _REPEATED.sub(r"\1", re.sub(r"[aeiouy]", "", sounds[:1]) + _VOWELS.sub("", sounds[1:]))
+
+
+def _fold_ends(folded: str) -> str:
+    for pattern, replacement in _FOLD_ENDS:
+        folded = pattern.sub(replacement, folded)
+    return folded
+
+
 class Analyzer:
     """Text → content words, with synonyms mapped to the canonical terms editors chose.
 
@@ -147,22 +208,41 @@ class Analyzer:
         # only (a phrase's letters run together spell no word), and an outline two different
         # words share ("brk": បើក, ប្រកាស) is left out.
         outlines: dict[str, set[tuple[str, ...]]] = {}
+        # Romanised spellings by their fold (`romanised_fold`), phrases too ("yeang dauch mdech"),
+        # for spellings of the same sounds that no editor listed; a fold two words share is left
+        # out, as are the short ones.
+        folds: dict[str, set[tuple[str, ...]]] = {}
+        skeletons: dict[str, set[tuple[str, ...]]] = {}
+        # Never read by its fold: English question words, and the Latin terms synonyms lead to
+        # ("bakong", "passport"), which are the services' own names.
+        self._unfolded = set(STOPWORDS["en"])
         for table in (synonyms or {}).values():
             for term, canonical in table.items():
                 key = split_words(normalize(term))
                 value = tuple(split_words(normalize(canonical)))
+                self._unfolded.update(w for w in value if w.isascii())
                 if key and value and tuple(key) != value:
-                    self._phrases["".join(key)] = value
+                    letters = "".join(key)
+                    self._phrases[letters] = value
                     # A key may come as more words than it was written in: "ប៉ាស្ព័រ" → ប៉ា ស្ព័រ.
-                    self._longest = max(self._longest, len("".join(key)))
-                    if len(key) == 1 and key[0].isascii() and key[0].isalpha() and \
-                            not value[0].isascii():
-                        outline = romanised_outline(key[0])
+                    self._longest = max(self._longest, len(letters))
+                    if not (letters.isascii() and letters.isalpha()) or value[0].isascii():
+                        continue
+                    folds.setdefault(romanised_fold(letters), set()).add(value)
+                    skeletons.setdefault(romanised_skeleton(letters), set()).add(value)
+                    if len(key) == 1:
+                        outline = romanised_outline(letters)
                         if len(outline) >= _MIN_OUTLINE:
                             outlines.setdefault(outline, set()).add(value)
         self._outlines = {k: next(iter(v)) for k, v in outlines.items() if len(v) == 1}
+        self._folds = {k: next(iter(v)) for k, v in folds.items()
+                       if len(v) == 1 and len(k) >= _MIN_FOLD}
+        self._skeletons = {k: next(iter(v)) for k, v in skeletons.items()
+                           if len(v) == 1 and len(k) >= _MIN_FOLD}
 
-    def _replace_once(self, words: list[str]) -> list[str]:
+    def _replace_once(self, words: list[str], folded: bool = False) -> list[str]:
+        """Each longest run of words whose letters spell a key, replaced by its value; with
+        `folded`, runs of Latin words whose fold is a romanised key's fold."""
         out: list[str] = []
         i = 0
         while i < len(words):
@@ -172,11 +252,18 @@ class Analyzer:
                 letters += words[j]
                 if len(letters) > self._longest:
                     break
-                found = self._phrases.get(letters)
+                if folded:
+                    if not (words[j].isascii() and words[j].isalpha()) or \
+                            words[j] in self._unfolded:
+                        break
+                    found = (self._folds.get(romanised_fold(letters)) if _HAS_VOWEL.search(letters)
+                             else self._skeletons.get(romanised_skeleton(letters)))
+                else:
+                    found = self._phrases.get(letters)
                 if found is not None:
                     best, size = found, j - i + 1
             if best is None:
-                out.extend(self._replace_prefix(words[i]))
+                out.extend([words[i]] if folded else self._replace_prefix(words[i]))
                 i += 1
             else:
                 out.extend(best)
@@ -217,16 +304,39 @@ class Analyzer:
         """
         return self.read(text)[0]
 
-    def read(self, text: str) -> tuple[list[str], bool]:
+    def indexed(self, text: str) -> list[str]:
+        """The words a knowledge-base text is indexed by: `words` as written, then the Khmer words
+        its fold reads in romanised spellings. An English question still meets the English
+        words of a romanised variant ("khmer", "korea", "siem reap"), and a romanised question
+        its Khmer reading."""
+        written = self.read(text, fold=False)[0]
+        return written + [w for w in dict.fromkeys(self.words(text)) if w not in written]
+
+    def read(self, text: str, fold: bool = True) -> tuple[list[str], bool]:
         """`words`, and whether the text reads as Khmer: at least half its words are Khmer once
         synonyms are applied, question words included. Romanised Khmer reads as Khmer ("ayu 15
         chnam trov tver atasanhanh": its scaffolding, ត្រូវ ធ្វើ, is listed) though its content
-        words may not be: the matcher then reads an unlisted spelling by its outline."""
-        words = self._apply_synonyms(split_words(normalize(text)))
+        words may not be: they are read by their fold (`romanised_fold`), and the matcher reads
+        what is left by its outline. `fold=False` reads the text as written."""
+        typed = split_words(normalize(text))
+        words = self._apply_synonyms(typed)
+        khmer = _reads_khmer(words)
+        # Romanised Khmer (written mostly in Latin letters) spelt a way nobody listed, read by
+        # its fold: only in a question with Khmer words once synonyms are applied, and kept when
+        # it then reads as Khmer. An English question ("can I use bakong abroad") is never read
+        # as romanised Khmer, nor an English word in Khmer script ("មានគេ call មក").
+        if fold and not _reads_khmer(typed) and any(not w.isascii() for w in words):
+            folded = self._apply_synonyms(self._replace_once(words, folded=True))
+            if folded != words and _reads_khmer(folded):
+                words, khmer = folded, True
         content = [w for w in words if w not in STOPWORDS[_lang_of(w)]]
-        letters = [w for w in words if not w.isdigit()]
-        khmer = 2 * sum(not w.isascii() for w in letters) >= len(letters) > 0
         return content or words, khmer
+
+
+def _reads_khmer(words: list[str]) -> bool:
+    """At least half the words that are not figures are Khmer."""
+    letters = [w for w in words if not w.isdigit()]
+    return 2 * sum(not w.isascii() for w in letters) >= len(letters) > 0
 
 
 def char_ngrams(words: Iterable[str], n: int = 3) -> list[str]:
