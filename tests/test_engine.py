@@ -222,7 +222,9 @@ def test_romanised_spellings_of_the_same_sounds_fold_together():
 
 
 _ROMANISED = {"km": {"tver": "ធ្វើ", "tov": "ទៅ", "chhmous": "ឈ្មោះ", "yang mech": "យ៉ាងម៉េច",
-                     "ponman": "ប៉ុន្មាន", "chen": "ចេញ"}}
+                     "ponman": "ប៉ុន្មាន", "chen": "ចេញ",
+                     # a phrase with the same consonants as a word: the word's reading wins
+                     "oh ponman": "អស់ប៉ុន្មាន"}}
 
 
 @pytest.mark.parametrize(("question", "read", "left"), [

@@ -213,6 +213,7 @@ class Analyzer:
         # out, as are the short ones.
         folds: dict[str, set[tuple[str, ...]]] = {}
         skeletons: dict[str, set[tuple[str, ...]]] = {}
+        word_skeletons: dict[str, set[tuple[str, ...]]] = {}
         # Never read by its fold: English question words, and the Latin terms synonyms lead to
         # ("bakong", "passport"), which are the services' own names.
         self._unfolded = set(STOPWORDS["en"])
@@ -229,7 +230,10 @@ class Analyzer:
                     if not (letters.isascii() and letters.isalpha()) or value[0].isascii():
                         continue
                     folds.setdefault(romanised_fold(letters), set()).add(value)
-                    skeletons.setdefault(romanised_skeleton(letters), set()).add(value)
+                    # Without vowels a phrase's letters can meet a word's ("oh ponman",
+                    # អស់ប៉ុន្មាន, and "ponman" are both `pnmn`): the word's reading comes first.
+                    (word_skeletons if len(key) == 1 else skeletons).setdefault(
+                        romanised_skeleton(letters), set()).add(value)
                     if len(key) == 1:
                         outline = romanised_outline(letters)
                         if len(outline) >= _MIN_OUTLINE:
@@ -237,7 +241,7 @@ class Analyzer:
         self._outlines = {k: next(iter(v)) for k, v in outlines.items() if len(v) == 1}
         self._folds = {k: next(iter(v)) for k, v in folds.items()
                        if len(v) == 1 and len(k) >= _MIN_FOLD}
-        self._skeletons = {k: next(iter(v)) for k, v in skeletons.items()
+        self._skeletons = {k: next(iter(v)) for k, v in (skeletons | word_skeletons).items()
                            if len(v) == 1 and len(k) >= _MIN_FOLD}
 
     def _replace_once(self, words: list[str], folded: bool = False) -> list[str]:
