@@ -117,6 +117,15 @@ def test_a_scam_warning_stays_ours_on_a_trip_abroad(bundled_assistant):
     assert answer.status == "answer" and answer.entry.topic == "scam-warnings"
 
 
+@pytest.mark.parametrize("question", [
+    "a middleman wants 200 dollars for a fast passport, can I trust him?",
+    "មានអ្នករត់ការសុំលុយ ២០០ដុល្លារ ធ្វើលិខិតឆ្លងដែនលឿន ទុកចិត្តបានទេ?",
+])
+def test_asking_whether_an_offer_can_be_trusted_gets_the_warning(bundled_assistant, question):
+    answer = bundled_assistant.ask(question)
+    assert answer.status == "answer" and answer.entry.topic == "scam-warnings"
+
+
 def test_synonym_keys_match_however_the_segmenter_cuts_them():
     analyzer = Analyzer({"km": {"ប៉ាស្ព័រ": "លិខិតឆ្លងដែន", "ជំរាប": "ជម្រាប"}})
     passport = analyzer.words("លិខិតឆ្លងដែន")
