@@ -224,7 +224,7 @@ def test_romanised_spellings_of_the_same_sounds_fold_together():
 _ROMANISED = {"km": {"tver": "ធ្វើ", "tov": "ទៅ", "chhmous": "ឈ្មោះ", "yang mech": "យ៉ាងម៉េច",
                      "ponman": "ប៉ុន្មាន", "chen": "ចេញ",
                      # a phrase with the same consonants as a word: the word's reading wins
-                     "oh ponman": "អស់ប៉ុន្មាន"}}
+                     "oh ponman": "អស់ប៉ុន្មាន", "atsanhanaban": "អត្តសញ្ញាណប័ណ្ណ"}}
 
 
 @pytest.mark.parametrize(("question", "read", "left"), [
@@ -238,6 +238,8 @@ _ROMANISED = {"km": {"tver": "ធ្វើ", "tov": "ទៅ", "chhmous": "ឈ្
     ("can i twer my visa", set(), {"twer", "visa"}),
     # nor a Latin word in a question in Khmer script
     ("សួរ chmoh មក", set(), {"chmoh"}),
+    # a long spelling a letter away from a listed one's fold
+    ("tver atsanhanban", {"ធ្វើ", "អត្តសញ្ញាណប័ណ្ណ"}, set()),
     # a short word whose vowels differ from every listed spelling stays as it is
     ("tver chin ponman", {"ធ្វើ", "ប៉ុន្មាន"}, {"chin"}),
 ])

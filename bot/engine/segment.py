@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 from khmercut import tokenize as khmer_tokenize
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from bot.engine.normalize import is_khmer_char, normalize, starts_syllable
 
@@ -153,6 +155,8 @@ _FOLD_ENDS = (
 # A fold of this many letters or more writes every vowel as "a". A shorter one keeps the kind
 # of its vowels (a; e; i or y; o or u): "chin" (ចិន, China) is not "chen" (ចេញ, leave).
 _LOOSE_FOLD = 4
+# A fold this long that no listed word has is read as the one listed fold a letter away.
+_NEAR_FOLD = 8
 # Folds shorter than this say too little: "ka" is ការ, គេ, ខែ and កែ.
 _MIN_FOLD = 3
 _HAS_VOWEL = re.compile(r"[aeiouy]")
@@ -241,8 +245,19 @@ class Analyzer:
         self._outlines = {k: next(iter(v)) for k, v in outlines.items() if len(v) == 1}
         self._folds = {k: next(iter(v)) for k, v in folds.items()
                        if len(v) == 1 and len(k) >= _MIN_FOLD}
+        self._fold_keys = list(self._folds)
         self._skeletons = {k: next(iter(v)) for k, v in (skeletons | word_skeletons).items()
                            if len(v) == 1 and len(k) >= _MIN_FOLD}
+
+    def _near_fold(self, fold: str) -> tuple[str, ...] | None:
+        """The reading of a fold; for a long one, also of the one listed fold a letter away
+        ("athsanhanban" and the listed "atsanhanaban"), when no other word is as near."""
+        found = self._folds.get(fold)
+        if found is not None or len(fold) < _NEAR_FOLD:
+            return found
+        near = {self._folds[key] for key, _score, _index in process.extract(
+            fold, self._fold_keys, scorer=Levenshtein.distance, score_cutoff=1, limit=4)}
+        return next(iter(near)) if len(near) == 1 else None
 
     def _replace_once(self, words: list[str], folded: bool = False) -> list[str]:
         """Each longest run of words whose letters spell a key, replaced by its value; with
@@ -260,7 +275,7 @@ class Analyzer:
                     if not (words[j].isascii() and words[j].isalpha()) or \
                             words[j] in self._unfolded:
                         break
-                    found = (self._folds.get(romanised_fold(letters)) if _HAS_VOWEL.search(letters)
+                    found = (self._near_fold(romanised_fold(letters)) if _HAS_VOWEL.search(letters)
                              else self._skeletons.get(romanised_skeleton(letters)))
                 else:
                     found = self._phrases.get(letters)
@@ -313,28 +328,40 @@ class Analyzer:
         its fold reads in romanised spellings. An English question still meets the English
         words of a romanised variant ("khmer", "korea", "siem reap"), and a romanised question
         its Khmer reading."""
-        written = self.read(text, fold=False)[0]
-        return written + [w for w in dict.fromkeys(self.words(text)) if w not in written]
+        written, _khmer, folded = self._readings(text)
+        if folded is None:
+            return _content(written)
+        as_written = _content(written)
+        return as_written + [w for w in dict.fromkeys(_content(folded)) if w not in as_written]
 
-    def read(self, text: str, fold: bool = True) -> tuple[list[str], bool]:
+    def read(self, text: str) -> tuple[list[str], bool]:
         """`words`, and whether the text reads as Khmer: at least half its words are Khmer once
         synonyms are applied, question words included. Romanised Khmer reads as Khmer ("ayu 15
         chnam trov tver atasanhanh": its scaffolding, ត្រូវ ធ្វើ, is listed) though its content
         words may not be: they are read by their fold (`romanised_fold`), and the matcher reads
-        what is left by its outline. `fold=False` reads the text as written."""
+        what is left by its outline."""
+        written, khmer, folded = self._readings(text)
+        return (_content(written), khmer) if folded is None else (_content(folded), True)
+
+    def _readings(self, text: str) -> tuple[list[str], bool, list[str] | None]:
+        """All words of `text` with synonyms applied, whether they read as Khmer, and the words
+        read by their fold when that reading applies (else None)."""
         typed = split_words(normalize(text))
         words = self._apply_synonyms(typed)
-        khmer = _reads_khmer(words)
         # Romanised Khmer (written mostly in Latin letters) spelt a way nobody listed, read by
         # its fold: only in a question with Khmer words once synonyms are applied, and kept when
         # it then reads as Khmer. An English question ("can I use bakong abroad") is never read
         # as romanised Khmer, nor an English word in Khmer script ("មានគេ call មក").
-        if fold and not _reads_khmer(typed) and any(not w.isascii() for w in words):
+        if not _reads_khmer(typed) and any(not w.isascii() for w in words):
             folded = self._apply_synonyms(self._replace_once(words, folded=True))
             if folded != words and _reads_khmer(folded):
-                words, khmer = folded, True
-        content = [w for w in words if w not in STOPWORDS[_lang_of(w)]]
-        return content or words, khmer
+                return words, True, folded
+        return words, _reads_khmer(words), None
+
+
+def _content(words: list[str]) -> list[str]:
+    """The words that are not stopwords; all of them when every one is."""
+    return [w for w in words if w not in STOPWORDS[_lang_of(w)]] or words
 
 
 def _reads_khmer(words: list[str]) -> bool:
