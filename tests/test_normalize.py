@@ -57,6 +57,7 @@ def test_khmer_forms_that_look_the_same_normalise_the_same(typed, canonical, why
         ("<b>x</b> & ' ; DROP TABLE", "b x b drop table"),
         # accents go: romanised Khmer written with French or Vietnamese habits
         ("kate identité, Bông", "kate identite bong"),
+        ("hiii, pleeease", "hi please"),  # letters stretched in chat (two, as in "see", stay)
     ],
 )
 def test_latin_normalisation(typed, expected):

@@ -66,6 +66,11 @@ def _without_accent(match: re.Match[str]) -> str:
     return "".join(ch for ch in letter if not unicodedata.combining(ch))
 
 
+# A Latin letter typed three times or more ("hiii", "pleeease"): no English word has that, and
+# people stretch words in chat.
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+
+
 def is_khmer_char(ch: str) -> bool:
     """Khmer block and Khmer Symbols block."""
     return "\u1780" <= ch <= "\u17ff" or "\u19e0" <= ch <= "\u19ff"
@@ -165,8 +170,8 @@ def normalize(text: str) -> str:
     """The canonical matching form of any user or knowledge-base text.
 
     Steps follow docs/khmer.md in order: NFKC; drop invisible characters; reorder Khmer
-    clusters; fold variant spellings and digits; casefold and drop Latin accents; punctuation
-    to space; collapse spaces
+    clusters; fold variant spellings and digits; casefold, drop Latin accents and letters typed
+    three times ("hiii"); punctuation to space; collapse spaces
     (and drop spaces inside Khmer runs). At most `MAX_CHARS` characters are kept.
     """
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS])[:MAX_CHARS]
@@ -174,7 +179,7 @@ def normalize(text: str) -> str:
     text = reorder_khmer(text)
     text = _REPEATED_MARK_RE.sub(r"\1", text)
     text = fold_khmer(text)
-    text = _LATIN_ACCENTED.sub(_without_accent, text.casefold())
+    text = _STRETCHED.sub(r"\1", _LATIN_ACCENTED.sub(_without_accent, text.casefold()))
     text = _JOINER_RE.sub("", text)
     text = _punct_to_space(text)
     text = _SPACE_RE.sub(" ", text).strip()
