@@ -253,7 +253,7 @@ def console(sign_in: int | None) -> None:
 @main.command(short_help="Talk to the bot in the terminal (/quit leaves).")
 @click.option("--lang", type=click.Choice(["km", "en"]), default=None,
               help="Language of the replies. Without it, as on Telegram: English until you "
-                   "write Khmer, then Khmer.")
+                   "write Khmer, then Khmer, remembered in the store for the next chat.")
 @click.option("--editor", is_flag=True,
               help="Act as a content editor (/gaps, /stats, /entry ID, /reload).")
 def chat(lang: str | None, editor: bool) -> None:

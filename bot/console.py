@@ -92,7 +92,7 @@ def run_chat(
     if sender.lang_hint:
         conversation.choose_language(sender, sender.lang_hint)
     write(_render_outcome(conversation.start(sender), buttons))
-    write(gettext(sender.lang_hint or "en", _("(Type /quit to leave.)")) + "\n")
+    write(gettext(conversation.profile(sender).lang, _("(Type /quit to leave.)")) + "\n")
     for raw in lines:
         message = raw.strip()
         if not message:

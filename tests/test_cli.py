@@ -135,6 +135,12 @@ def test_chat_without_lang_replies_in_the_language_the_person_writes(run):
     assert "== How much the e-Visa costs ==" not in out  # Khmer stays once written
 
 
+def test_chat_remembers_the_language_for_the_next_chat_and_says_how_to_leave_in_it(run):
+    run("chat", input="វីសាប៉ុន្មានលុយ\n")
+    out = run("chat", input="").stdout
+    assert "(សូមវាយ /quit ដើម្បីចាកចេញ។)" in out and "(Type /quit to leave.)" not in out
+
+
 def test_chat_quit_ends_the_chat_before_the_next_question(run):
     result = run("chat", "--lang", "en", input="/quit\nevisa fee\n")
     assert result.exit_code == 0

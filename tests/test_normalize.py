@@ -57,15 +57,19 @@ def test_khmer_forms_that_look_the_same_normalise_the_same(typed, canonical, why
         ("<b>x</b> & ' ; DROP TABLE", "b x b drop table"),
         # accents go: romanised Khmer written with French or Vietnamese habits
         ("kate identité, Bông", "kate identite bong"),
-        ("hiii, pleeease", "hi please"),  # letters stretched in chat (two, as in "see", stay)
+        ("hiii, goood", "hii good"),  # letters stretched in chat, kept twice as in "good"
+        ("shell-less full-length", "shelless fullength"),  # stretched once joined: idempotent
     ],
 )
 def test_latin_normalisation(typed, expected):
     assert normalize(typed) == expected
 
 
-def test_normalisation_is_idempotent():
-    text = "តើ​ខ្ញុំ ស្នើសុំ e-Visa យ៉ាងដូចម្ដេច? ១២៣"
+@pytest.mark.parametrize("text", [
+    "តើ​ខ្ញុំ ស្នើសុំ e-Visa យ៉ាងដូចម្ដេច? ១២៣",
+    "shell-less, full-length, a-a-a, hiii, Bông ơi",
+])
+def test_normalisation_is_idempotent(text):
     once = normalize(text)
     assert normalize(once) == once
 

@@ -114,6 +114,8 @@ class Matcher:
         self._warning_ids = frozenset(e.id for e in entries if e.topic in WARNING_TOPICS)
         self._warnings = frozenset(
             index for index, entry in enumerate(entries) if entry.id in self._warning_ids)
+        # Latin words of the English rows: a romanised question keeps them as written.
+        english: set[str] = set()
         for entry_id, for_visitors, variants in self._documents(entries):
             index = len(self.entry_ids)
             self.entry_ids.append(entry_id)
@@ -125,6 +127,8 @@ class Matcher:
                 row = len(row_entry)
                 row_entry.append(index)
                 self._row_lang.append(lang)
+                if lang == "en":
+                    english.update(w for w in words if w.isascii())
                 self._row_text.append(variant)
                 self._word_strings.append(" ".join(words))
                 grams = set(char_ngrams(words))
@@ -133,6 +137,7 @@ class Matcher:
                     gram_postings.setdefault(gram, []).append(row)
                 for word in set(words):
                     word_postings.setdefault(word, []).append(row)
+        self._english = frozenset(english)
         self._row_entry = np.asarray(row_entry, dtype=np.int32)
         self._gram_counts = np.asarray(gram_counts, dtype=np.float32)
         self._postings = {w: np.asarray(r, dtype=np.int32) for w, r in word_postings.items()}
@@ -336,7 +341,7 @@ class Matcher:
         """The best `limit` entries for `text`, best first, each scored by its best variant
         (and, for a question asking whether something is a scam, the best warning after them)."""
         named = self.scope.mentions(text)
-        analysed, khmer = self.analyzer.read(text)
+        analysed, khmer = self.analyzer.read(text, self._english)
         words = self.correct(self._without_incidentals(analysed, named), khmer)
         if not words or not self._row_text:
             return []

@@ -66,8 +66,9 @@ def _without_accent(match: re.Match[str]) -> str:
     return "".join(ch for ch in letter if not unicodedata.combining(ch))
 
 
-# A Latin letter typed three times or more ("hiii", "pleeease"): no English word has that, and
-# people stretch words in chat.
+# A Latin letter typed three times or more ("hiii", "goood"): no English word has that, and
+# people stretch words in chat. Kept twice, as in "good", "free", "see": the spelling
+# corrector and the synonyms finish the rest ("hii").
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 
 
@@ -170,8 +171,9 @@ def normalize(text: str) -> str:
     """The canonical matching form of any user or knowledge-base text.
 
     Steps follow docs/khmer.md in order: NFKC; drop invisible characters; reorder Khmer
-    clusters; fold variant spellings and digits; casefold, drop Latin accents and letters typed
-    three times ("hiii"); punctuation to space; collapse spaces
+    clusters; fold variant spellings and digits; casefold and drop Latin accents; join
+    hyphenated Latin words, then write a letter typed three times or more twice ("goood");
+    punctuation to space; collapse spaces
     (and drop spaces inside Khmer runs). At most `MAX_CHARS` characters are kept.
     """
     text = unicodedata.normalize("NFKC", text[:MAX_CHARS])[:MAX_CHARS]
@@ -179,8 +181,9 @@ def normalize(text: str) -> str:
     text = reorder_khmer(text)
     text = _REPEATED_MARK_RE.sub(r"\1", text)
     text = fold_khmer(text)
-    text = _STRETCHED.sub(r"\1", _LATIN_ACCENTED.sub(_without_accent, text.casefold()))
-    text = _JOINER_RE.sub("", text)
+    text = _LATIN_ACCENTED.sub(_without_accent, text.casefold())
+    # After the joiners, which can bring three letters together ("shell-less").
+    text = _STRETCHED.sub(r"\1\1", _JOINER_RE.sub("", text))
     text = _punct_to_space(text)
     text = _SPACE_RE.sub(" ", text).strip()
     return _KHMER_SPACE_RE.sub("", text)

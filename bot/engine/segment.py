@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from khmercut import tokenize as khmer_tokenize
 from rapidfuzz import process
@@ -148,47 +149,45 @@ _FOLD_SOUNDS = (
     (re.compile(r"(?<=.)h"), ""),  # aspiration, or a final "h" that only closes a vowel
 )
 _VOWELS = re.compile(r"(?<=.)[aeiouy]+|^[aeiou]+")
-_FOLD_ENDS = (
-    (re.compile(r"(?<=..)r$"), ""),  # a final "r" is a vowel sign: "tver", "kar"
-    (re.compile(r"(.)\1+"), r"\1"),
-)
+_ANY_VOWEL = re.compile(r"[aeiouy]")
+_FINAL_R = re.compile(r"(?<=..)r$")  # a final "r" is a vowel sign: "tver", "kar"
 # A fold of this many letters or more writes every vowel as "a". A shorter one keeps the kind
 # of its vowels (a; e; i or y; o or u): "chin" (ចិន, China) is not "chen" (ចេញ, leave).
 _LOOSE_FOLD = 4
-# A fold this long that no listed word has is read as the one listed fold a letter away.
+# A fold this long that no listed word has is read as a listed fold one letter away, when all
+# the listed folds that near are of one word.
 _NEAR_FOLD = 8
+_NEAR_CACHE = 50_000
 # Folds shorter than this say too little: "ka" is ការ, គេ, ខែ and កែ.
 _MIN_FOLD = 3
-_HAS_VOWEL = re.compile(r"[aeiouy]")
 _VOWEL_KIND = {"a": "a", "e": "e", "i": "i", "y": "i", "o": "o", "u": "o"}
+
+
+@lru_cache(maxsize=65536)
+def _sounds(letters: str) -> str:
+    """`letters` with each spelling of one sound written the same way (`_FOLD_SOUNDS`)."""
+    sounds = letters.lower()
+    for pattern, replacement in _FOLD_SOUNDS:
+        sounds = pattern.sub(replacement, sounds)
+    return sounds
 
 
 def romanised_fold(letters: str) -> str:
     """One spelling for the ways people write the same romanised Khmer sounds (see
     `_FOLD_SOUNDS`): "thveu", "twer" → "tve"; "chhmous", "chmoh" → "cmas"."""
-    sounds = letters.lower()
-    for pattern, replacement in _FOLD_SOUNDS:
-        sounds = pattern.sub(replacement, sounds)
-    loose = _fold_ends(_VOWELS.sub("a", sounds))
+    sounds = _sounds(letters)
+    loose = _REPEATED.sub(r"\1", _FINAL_R.sub("", _VOWELS.sub("a", sounds)))
     if len(loose) >= _LOOSE_FOLD:
         return loose
-    return _fold_ends(_VOWELS.sub(lambda run: _VOWEL_KIND[run.group()[0]], sounds))
+    kinds = _VOWELS.sub(lambda run: _VOWEL_KIND[run.group()[0]], sounds)
+    return _REPEATED.sub(r"\1", _FINAL_R.sub("", kinds))
 
 
 def romanised_skeleton(letters: str) -> str:
-    """The consonants of `romanised_fold`, for writers who leave the vowels out ("t'vr",
-    "p'n m'n": ធ្វើ, ប៉ុន្មាន)."""
-    sounds = letters.lower()
-    for pattern, replacement in _FOLD_SOUNDS:
-        sounds = pattern.sub(replacement, sounds)
-    # A final "r" stays: without vowels it is most of what tells "tvr" (ធ្វើ) from "tv" (ទៅ).
-    return _REPEATED.sub(r"\1", re.sub(r"[aeiouy]", "", sounds[:1]) + _VOWELS.sub("", sounds[1:]))
-
-
-def _fold_ends(folded: str) -> str:
-    for pattern, replacement in _FOLD_ENDS:
-        folded = pattern.sub(replacement, folded)
-    return folded
+    """The consonants of the sounds (`_sounds`), every vowel left out, a leading "y" too, for
+    writers who leave the vowels out ("t'vr", "p'n m'n": ធ្វើ, ប៉ុន្មាន). A final "r" stays:
+    without vowels it is most of what tells "tvr" (ធ្វើ) from "tv" (ទៅ)."""
+    return _REPEATED.sub(r"\1", _ANY_VOWEL.sub("", _sounds(letters)))
 
 
 class Analyzer:
@@ -246,22 +245,32 @@ class Analyzer:
         self._folds = {k: next(iter(v)) for k, v in folds.items()
                        if len(v) == 1 and len(k) >= _MIN_FOLD}
         self._fold_keys = list(self._folds)
+        self._near: dict[str, tuple[str, ...] | None] = {}  # long folds already looked up
         self._skeletons = {k: next(iter(v)) for k, v in (skeletons | word_skeletons).items()
                            if len(v) == 1 and len(k) >= _MIN_FOLD}
 
     def _near_fold(self, fold: str) -> tuple[str, ...] | None:
-        """The reading of a fold; for a long one, also of the one listed fold a letter away
-        ("athsanhanban" and the listed "atsanhanaban"), when no other word is as near."""
+        """The reading of a fold; for one of `_NEAR_FOLD` letters or more that no listed word
+        has, the reading of the listed folds one letter away (a typed "atsanhanban" and a
+        listed "atsanhanaban"), when the nearest few are all of one word."""
         found = self._folds.get(fold)
         if found is not None or len(fold) < _NEAR_FOLD:
             return found
-        near = {self._folds[key] for key, _score, _index in process.extract(
-            fold, self._fold_keys, scorer=Levenshtein.distance, score_cutoff=1, limit=4)}
-        return next(iter(near)) if len(near) == 1 else None
+        if fold not in self._near:
+            if len(self._near) >= _NEAR_CACHE:  # questions are free text: keep the cache bounded
+                self._near.clear()
+            near = {self._folds[key] for key, _score, _index in process.extract(
+                fold, self._fold_keys, scorer=Levenshtein.distance, score_cutoff=1, limit=4)}
+            self._near[fold] = next(iter(near)) if len(near) == 1 else None
+        return self._near[fold]
 
-    def _replace_once(self, words: list[str], folded: bool = False) -> list[str]:
+    def _replace_once(self, words: list[str], english: frozenset[str] | None = None
+                      ) -> list[str]:
         """Each longest run of words whose letters spell a key, replaced by its value; with
-        `folded`, runs of Latin words whose fold is a romanised key's fold."""
+        `english`, runs of Latin words whose fold is a romanised key's fold instead, where an
+        English word is only read as part of a longer run ("atasagnan ban" is ID card; "ban"
+        alone stays)."""
+        folded, english = english is not None, english or frozenset()
         out: list[str] = []
         i = 0
         while i < len(words):
@@ -275,8 +284,9 @@ class Analyzer:
                     if not (words[j].isascii() and words[j].isalpha()) or \
                             words[j] in self._unfolded:
                         break
-                    found = (self._near_fold(romanised_fold(letters)) if _HAS_VOWEL.search(letters)
-                             else self._skeletons.get(romanised_skeleton(letters)))
+                    found = None if j == i and words[i] in english else (
+                        self._near_fold(romanised_fold(letters)) if _ANY_VOWEL.search(letters)
+                        else self._skeletons.get(romanised_skeleton(letters)))
                 else:
                     found = self._phrases.get(letters)
                 if found is not None:
@@ -324,39 +334,51 @@ class Analyzer:
         return self.read(text)[0]
 
     def indexed(self, text: str) -> list[str]:
-        """The words a knowledge-base text is indexed by: `words` as written, then the Khmer words
-        its fold reads in romanised spellings. An English question still meets the English
-        words of a romanised variant ("khmer", "korea", "siem reap"), and a romanised question
-        its Khmer reading."""
+        """The words a knowledge-base text is indexed by: its content words as written (synonyms
+        applied), then the Khmer words its fold reads in romanised spellings. An English
+        question still meets the English words of a romanised variant ("khmer", "korea",
+        "siem reap"), and a romanised question its Khmer reading."""
         written, _khmer, folded = self._readings(text)
-        if folded is None:
-            return _content(written)
         as_written = _content(written)
-        return as_written + [w for w in dict.fromkeys(_content(folded)) if w not in as_written]
+        if folded is None:
+            return as_written
+        seen = set(as_written)
+        return as_written + [w for w in dict.fromkeys(_content(folded)) if w not in seen]
 
-    def read(self, text: str) -> tuple[list[str], bool]:
+    def read(self, text: str, english: frozenset[str] = frozenset()) -> tuple[list[str], bool]:
         """`words`, and whether the text reads as Khmer: at least half its words are Khmer once
         synonyms are applied, question words included. Romanised Khmer reads as Khmer ("ayu 15
         chnam trov tver atasanhanh": its scaffolding, ត្រូវ ធ្វើ, is listed) though its content
         words may not be: they are read by their fold (`romanised_fold`), and the matcher reads
-        what is left by its outline."""
-        written, khmer, folded = self._readings(text)
+        what is left by its outline. `english`: Latin words known to be English (the
+        knowledge base's English questions use them), never read by their fold ("visa free ot":
+        "free" is not ប្រើ)."""
+        written, khmer, folded = self._readings(text, english)
         return (_content(written), khmer) if folded is None else (_content(folded), True)
 
-    def _readings(self, text: str) -> tuple[list[str], bool, list[str] | None]:
+    def _readings(self, text: str, english: frozenset[str] = frozenset()
+                  ) -> tuple[list[str], bool, list[str] | None]:
         """All words of `text` with synonyms applied, whether they read as Khmer, and the words
         read by their fold when that reading applies (else None)."""
         typed = split_words(normalize(text))
         words = self._apply_synonyms(typed)
         # Romanised Khmer (written mostly in Latin letters) spelt a way nobody listed, read by
-        # its fold: only in a question with Khmer words once synonyms are applied, and kept when
-        # it then reads as Khmer. An English question ("can I use bakong abroad") is never read
-        # as romanised Khmer, nor an English word in Khmer script ("មានគេ call មក").
-        if not _reads_khmer(typed) and any(not w.isascii() for w in words):
-            folded = self._apply_synonyms(self._replace_once(words, folded=True))
+        # its fold: only in a question with a listed romanised word of three letters or more,
+        # and kept when it then reads as Khmer. So an English question with no such word ("can
+        # I use bakong abroad", "phone b") is not read as romanised Khmer, nor a question
+        # written mostly in Khmer script ("មានគេ call មក"); English question words, the Latin
+        # terms synonyms lead to and `english` are not folded.
+        if not _reads_khmer(typed) and self._has_listed_romanised(typed):
+            folded = self._apply_synonyms(self._replace_once(words, english))
             if folded != words and _reads_khmer(folded):
                 return words, True, folded
         return words, _reads_khmer(words), None
+
+    def _has_listed_romanised(self, typed: list[str]) -> bool:
+        """Whether a listed romanised spelling of three letters or more is among the words:
+        shorter keys ("b", "nh") are also English or abbreviations."""
+        longer = [w for w in typed if len(w) >= _MIN_FOLD and w.isascii()]
+        return any(not w.isascii() for w in self._apply_synonyms(longer))
 
 
 def _content(words: list[str]) -> list[str]:
