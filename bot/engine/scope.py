@@ -225,7 +225,7 @@ class Mentions:
         """
         if self.not_ours - uses or self.schemes:
             return True
-        if for_residents is None or not (for_visitors or for_residents):
+        if for_residents is None:
             for_residents = not for_visitors
         return ((not for_visitors or self._far_for_visitors(uses))
                 and (not for_residents or self._far_for_residents(uses)))

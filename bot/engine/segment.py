@@ -241,13 +241,11 @@ class Analyzer:
                         outline = romanised_outline(letters)
                         if len(outline) >= _MIN_OUTLINE:
                             outlines.setdefault(outline, set()).add(value)
-        self._outlines = {k: next(iter(v)) for k, v in outlines.items() if len(v) == 1}
-        self._folds = {k: next(iter(v)) for k, v in folds.items()
-                       if len(v) == 1 and len(k) >= _MIN_FOLD}
+        self._outlines = _unambiguous(outlines)
+        self._folds = _unambiguous(folds, _MIN_FOLD)
         self._fold_keys = list(self._folds)
         self._near: dict[str, tuple[str, ...] | None] = {}  # long folds already looked up
-        self._skeletons = {k: next(iter(v)) for k, v in (skeletons | word_skeletons).items()
-                           if len(v) == 1 and len(k) >= _MIN_FOLD}
+        self._skeletons = _unambiguous(skeletons | word_skeletons, _MIN_FOLD)
 
     def _near_fold(self, fold: str) -> tuple[str, ...] | None:
         """The reading of a fold; for one of `_NEAR_FOLD` letters or more that no listed word
@@ -379,6 +377,13 @@ class Analyzer:
         shorter keys ("b", "nh") are also English or abbreviations."""
         longer = [w for w in typed if len(w) >= _MIN_FOLD and w.isascii()]
         return any(not w.isascii() for w in self._apply_synonyms(longer))
+
+
+def _unambiguous(readings: Mapping[str, set[tuple[str, ...]]], shortest: int = 0
+                 ) -> dict[str, tuple[str, ...]]:
+    """Each key with the one reading it has, at least `shortest` letters long; a key with two
+    readings says nothing."""
+    return {k: next(iter(v)) for k, v in readings.items() if len(v) == 1 and len(k) >= shortest}
 
 
 def _content(words: list[str]) -> list[str]:
