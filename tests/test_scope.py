@@ -60,6 +60,12 @@ def test_a_nationality_before_a_service_is_that_countrys_service():
     assert mentions("are thai citizens allowed").origins == {"thai"}
 
 
+def test_khmer_names_a_nationality_by_its_country_after_is():
+    """"ជា" (is) before a country says who the asker is, as "I'm" does before a nationality."""
+    assert mentions("មិត្តខ្ញុំជាបារាំង ចង់ធ្វើ evisa").origins == {"បារាំង"}
+    assert not mentions("ចង់ទៅបារាំង ធ្វើ visa").origins
+
+
 @pytest.mark.parametrize("question", ["visa Korea E-9 for workers", "ទិដ្ឋាការថៃ", "Vietnam e-visa"])
 def test_a_country_next_to_visa_is_that_countrys_scheme(question):
     assert mentions(question).schemes

@@ -180,8 +180,10 @@ class Scope:
             return "scheme"
         if before in self.marker("scheme_before"):
             return "scheme"
-        if nationality and (before in self.marker("nationality_before") or not after
-                            or after in STOPWORDS["en"]):
+        # Khmer names a nationality by its country: "មិត្តខ្ញុំជាបារាំង" (my friend is French).
+        if (nationality or not word.isascii()) and before in self.marker("nationality_before"):
+            return "origin"
+        if nationality and (not after or after in STOPWORDS["en"]):
             return "origin"
         return None
 
