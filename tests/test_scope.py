@@ -60,6 +60,23 @@ def test_a_nationality_before_a_service_is_that_countrys_service():
     assert mentions("are thai citizens allowed").origins == {"thai"}
 
 
+@pytest.mark.parametrize("question", [
+    "KOICA fellowship requirements, do I need to speak Korean?", "រៀនភាសាកូរ៉េនៅណា",
+    "is the Korean language test required for KOICA"])
+def test_a_language_is_not_a_place(question):
+    assert not mentions(question).places
+
+
+def test_a_trip_onwards_from_cambodia_keeps_the_visitors_entries():
+    """"A trip to Cambodia, then overland to Vietnam" is a visitor's trip to Cambodia; "I live in
+    Phnom Penh and want to go to Thailand" is a trip elsewhere."""
+    onwards = mentions("a trip to Cambodia, flying into Siem Reap and leaving overland to Vietnam."
+                       " Can I use the e-Visa at both places?")
+    assert onwards.destinations == {"vietnam"} and not onwards.elsewhere(frozenset(), True)
+    away = mentions("I live in Phnom Penh and want to go to Thailand, do I need a visa?")
+    assert away.elsewhere(frozenset(), True)
+
+
 def test_khmer_names_a_nationality_by_its_country_after_is():
     """"ជា" (is) before a country says who the asker is, as "I'm" does before a nationality."""
     assert mentions("មិត្តខ្ញុំជាបារាំង ចង់ធ្វើ evisa").origins == {"បារាំង"}

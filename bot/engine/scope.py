@@ -30,7 +30,8 @@ WORD_LISTS: tuple[str, ...] = (
     "services")
 MARKER_LISTS: tuple[str, ...] = (
     "origin_before", "origin_after", "nationality_before", "nationality_nouns", "people",
-    "scheme_after", "visa_kinds", "scheme_before", "destination_before", "going")
+    "scheme_after", "visa_kinds", "scheme_before", "destination_before", "going",
+    "language_before", "language_after")
 # The lists whose items are whole phrases or questions, one per item.
 PHRASE_LISTS: tuple[str, ...] = (
     "not_ours_phrases", "banks_own", "suspicion", "not_ours_questions")
@@ -124,9 +125,12 @@ class Scope:
         schemes: set[str] = set()
         destinations: set[str] = set()
         incidental: set[str] = set()
+        home_destination = False
         for words in clauses:
             for i, word in enumerate(words):
-                if word not in self.places:
+                if word in self.home_places and self._is_named_destination(words, i):
+                    home_destination = True
+                if word not in self.places or self._is_language(words, i):
                     continue
                 places.add(word)
                 kind = self._place_kind(words, i)
@@ -155,6 +159,7 @@ class Scope:
                 p for p in phrases if _says(normalized, p, whole=False)),
             home_nation=bool(joined & self.home_nation),
             home_place=bool(joined & self.home_places),
+            home_destination=home_destination,
             suspicious=any(_says(normalized, p) for p in self.suspicion),
         )
 
@@ -187,11 +192,23 @@ class Scope:
             return "origin"
         return None
 
+    def _is_language(self, words: list[str], i: int) -> bool:
+        """Whether the place word at `i` names a language ("speak Korean", "ភាសាកូរ៉េ"), which
+        says nothing about where the question is about."""
+        before = words[i - 1] if i else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        return (before in self.marker("language_before")
+                or after in self.marker("language_after"))
+
     def _is_destination(self, words: list[str], i: int) -> bool:
+        return (self._is_named_destination(words, i)
+                or bool(self.marker("going") & set(words[max(i - _GOING_REACH, 0) : i])))
+
+    def _is_named_destination(self, words: list[str], i: int) -> bool:
+        """Right after a destination word ("to", "into", "ទៅកាន់"), not merely after a going."""
         before = words[i - 1] if i else ""
         ahead = words[i - 2] if before in _ARTICLES and i > 1 else before  # "to the UK"
-        return (ahead in self.marker("destination_before")
-                or bool(self.marker("going") & set(words[max(i - _GOING_REACH, 0) : i])))
+        return ahead in self.marker("destination_before")
 
 
 @dataclass(frozen=True)
@@ -208,6 +225,9 @@ class Mentions:
     not_ours: frozenset[str] = frozenset()  # subjects and phrases that are not ours
     home_nation: bool = False
     home_place: bool = False
+    # Cambodia itself is where the asker goes ("a trip to Cambodia, then overland to Vietnam"):
+    # another destination is then the journey onwards, not a trip elsewhere instead.
+    home_destination: bool = False
     suspicious: bool = False  # the person asks whether something is a scam
 
     def __bool__(self) -> bool:
@@ -233,7 +253,7 @@ class Mentions:
                 and (not for_residents or self._far_for_residents(uses)))
 
     def _far_for_visitors(self, uses: frozenset[str]) -> bool:
-        if self.destinations:
+        if self.destinations and not self.home_destination:
             return True
         # Cambodians are not the visitors these entries are for: "visa for Australia for
         # Cambodians" is Australia's visa.
