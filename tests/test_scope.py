@@ -232,6 +232,14 @@ def test_suspicion_phrases_mark_a_question_asking_whether_something_is_a_scam():
         "is this legit").suspicious  # nothing ruled out, and no list means no suspicion
 
 
+def test_a_romanised_suspicion_phrase_matches_its_other_spellings_but_one_word_does_not():
+    scope = Scope.from_lists({"suspicion": ["touk chet ban", "legit"]})
+    assert scope.mentions("neak kandal som luy tveu pasepor, touk tchet ban te").suspicious
+    assert scope.mentions("tuk chett ban ot bong").suspicious
+    # "legit" is matched as written only: "likhet" (លិខិត, a letter) folds the same way
+    assert not scope.mentions("likhet bonhjak ke phnhoe mok, check pit ot").suspicious
+
+
 def test_an_editor_extends_what_is_not_ours_in_the_knowledge_file(tmp_path, knowledge):
     """A subject added to scope.yaml stops the bot from answering it, with no code change."""
     from bot.assistant import Assistant

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from bot.engine.normalize import normalize
-from bot.engine.segment import STOPWORDS, split_words
+from bot.engine.segment import STOPWORDS, romanised_fold, split_words
 
 # The lists of knowledge/scope.yaml whose items are words (an item may hold several, separated by
 # spaces), and the marker lists under `markers:`.
@@ -107,6 +108,14 @@ class Scope:
             markers={name: _words(items(markers.get(name))) for name in MARKER_LISTS},
         )
 
+    @cached_property
+    def _suspicion_folds(self) -> frozenset[tuple[str, ...]]:
+        """The suspicion phrases of several words in Latin letters, each word by its fold
+        (`romanised_fold`): in romanised Khmer, "touk tchet ban" is the listed "touk chet ban".
+        Not one word alone: "legit" folds as "likhet" (លិខិត, a letter) does."""
+        return frozenset(tuple(map(romanised_fold, p.split())) for p in self.suspicion
+                         if p.isascii() and " " in p)
+
     def marker(self, name: str) -> frozenset[str]:
         """One list of `markers:` (empty when the file has none)."""
         return self.markers.get(name, frozenset())
@@ -160,7 +169,8 @@ class Scope:
             home_nation=bool(joined & self.home_nation),
             home_place=bool(joined & self.home_places),
             home_destination=home_destination,
-            suspicious=any(_says(normalized, p) for p in self.suspicion),
+            suspicious=(any(_says(normalized, p) for p in self.suspicion)
+                        or _says_folded(normalized, self._suspicion_folds)),
         )
 
     def _place_kind(self, words: list[str], i: int) -> str | None:
@@ -276,4 +286,13 @@ def _says(normalized: str, phrase: str, whole: bool = True) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}{end}", normalized) is not None
 
 
+def _says_folded(normalized: str, phrases: frozenset[tuple[str, ...]]) -> bool:
+    """Whether the Latin words of a normalised text, each by its fold, hold one of `phrases`
+    (folded the same way) as consecutive words."""
+    folds = [romanised_fold(w) for w in _LATIN_WORD.findall(normalized)]
+    return any(tuple(folds[i:i + len(p)]) == p for p in phrases
+               for i in range(len(folds) - len(p) + 1))
+
+
+_LATIN_WORD = re.compile(r"[a-z]+")
 _CLAUSE_BREAK = re.compile(r"[,;:?!។៕]+|\.(?:\s|$)|\s[-–—]\s")
