@@ -73,6 +73,12 @@ FLOORS = {
     # 86.8 / 0.9 / 97.3, km 94.0 / 1.7 / 97.8; top-1 93.4 / 96.6 against pooled BM25's 96.2 /
     # 94.0), never tuned on: its misses are not read. Floors one question under the before.
     "independent_round11_questions.jsonl": {"en": (85.5, 2.0, 94.5), "km": (93.0, 2.6, 95.5)},
+    # 60 long messages about something else that share our services' words (a bank's loan, a
+    # lost wallet with no ID in it, another country's licence), by a writer who saw neither the
+    # knowledge base nor the tests, written to check the rule for long messages
+    # (`Thresholds.long_support`): en 96.7, km 100.0 % refused, before and after it. Floors one
+    # question under.
+    "long_near_miss_questions.jsonl": {"en": (0.0, 0.0, 93.0), "km": (0.0, 0.0, 96.5)},
     # The second dev set (400 questions by two writers who saw neither), used by `govbot fit`.
     "dev2_questions.jsonl": {"en": (95.0, 1.5, 96.0), "km": (93.0, 1.5, 97.5)},
     # A third dev set (400 by two more writers who saw neither), written before round 7 and

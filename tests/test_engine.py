@@ -289,6 +289,35 @@ def test_a_close_call_with_a_scam_warning_is_answered_with_the_warning():
     assert decide(_candidates(("fees", 38), ("scam", 37)), t, topics).status == "suggest"
 
 
+def test_a_long_message_whose_sentences_agree_is_answered_however_unsure_the_model():
+    """A story of several sentences scores low against short variants; two or more of its
+    sentences pointing to the best entry's topic answer it, from the suggestion score up and
+    not when a scam warning is the close rival."""
+    t = _above(45, suggest=30, margin=3, long_support=2)
+    topics = {"phone": "camdigikey", "tax": "tax", "scam": "scam-warnings"}
+
+    def ranked(support: int, best: float = 33, rival: str = "tax", second: float = 25
+               ) -> list[Candidate]:
+        return [Candidate("phone", best, "", "en", words=20, support=support),
+                Candidate(rival, second, "", "en", words=20)]
+
+    assert decide(ranked(2), t, topics).status == "answer"
+    assert decide(ranked(1), t, topics).status == "suggest"  # one sentence is not agreement
+    assert decide(ranked(2, best=28), t, topics).status == "fallback"  # below suggestions
+    assert decide(ranked(2, second=32), t, topics).status == "answer"  # a close call, still
+    assert decide(ranked(2, rival="scam", second=32), t, topics).status == "suggest"
+
+
+def test_each_sentence_of_a_long_message_votes_for_a_topic(bundled_assistant):
+    matcher = bundled_assistant.snapshot.matcher
+    story = ("My phone was stolen last week and CamDigiKey was on it. I got a new SIM with the "
+             "same number. Now CamDigiKey keeps failing at the face scan. What should I do?")
+    best = matcher.rank(story)[0]
+    assert bundled_assistant.snapshot.topic_of[best.entry_id] == "camdigikey"
+    assert best.support >= 2
+    assert matcher.rank("camdigikey on a new phone")[0].support == 0  # one sentence: no vote
+
+
 def test_asking_whether_something_is_a_scam_is_answered_with_the_warning():
     """"Passport in 2 days for $300, legit?" ranks the passport entries first; the person needs
     the warning, even below the service and below the score of a close call, as long as it is

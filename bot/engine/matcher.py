@@ -10,8 +10,10 @@ question's words are a subset of a variant's, or the reverse ("thai visa" ⊃ "v
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -52,6 +54,9 @@ class Candidate:
     pooled: float = 0.0  # the entry's pooled BM25 evidence for the question, 0–1
     novel: float = 0.0  # share of the question's weight in words no entry uses, 0–1
     suspicious: bool = False  # the question asks whether something is a scam (`Scope.suspicion`)
+    # In a message of several sentences: how many of them, asked alone, rank an entry of this
+    # entry's topic first, when that is more than for any other topic; else 0 (`Matcher.rank`).
+    support: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ class Matcher:
             for index, entry in enumerate(entries) if entry.only_when
         }
         self._warning_ids = frozenset(e.id for e in entries if e.topic in WARNING_TOPICS)
+        self._topic_of = {e.id: e.topic for e in entries}
         self._warnings = frozenset(
             index for index, entry in enumerate(entries) if entry.id in self._warning_ids)
         # Latin words of the English rows: a romanised question keeps them as written.
@@ -395,7 +401,36 @@ class Matcher:
                                  suspicious))
             if len(out) >= limit and not warning_wanted:
                 break
-        return out
+        return self._supported(text, out)
+
+    def _supported(self, text: str, ranked: list[Candidate]) -> list[Candidate]:
+        """`ranked` with each candidate's `support`, for a message of several sentences.
+
+        A long message is mostly its story ("My phone was stolen last week… I got a new SIM…
+        What should I do?"): against short variants the whole scores low whatever it is about,
+        but its sentences, asked one by one, often point to one topic again and again. A
+        sentence of one content word ("What should I do?") says nothing and is not counted.
+        The decision weighs it (`Thresholds.long_support`)."""
+        sentences = [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
+        if len(sentences) < 2 or not ranked:
+            return ranked
+        votes: Counter[str] = Counter()
+        for sentence in sentences:
+            first = self.rank(sentence, 1)
+            if first and first[0].words >= 2:
+                votes[self._topic_of.get(first[0].entry_id, first[0].entry_id)] += 1
+
+        def support(candidate: Candidate) -> int:
+            topic = self._topic_of.get(candidate.entry_id, candidate.entry_id)
+            others = max((n for t, n in votes.items() if t != topic), default=0)
+            return votes[topic] if votes[topic] > others else 0
+
+        return [replace(c, support=support(c)) for c in ranked]
+
+
+# Where a message's sentences end: a full stop, question or exclamation mark (Latin or Khmer)
+# and the space after it, or a line break.
+_SENTENCE_BREAK = re.compile(r"(?<=[.?!។៕])\s+|\n+")
 
 
 # Okapi BM25's usual constants: term-frequency saturation and length normalisation.
