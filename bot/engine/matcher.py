@@ -411,7 +411,10 @@ class Matcher:
         but its sentences, asked one by one, often point to one topic again and again. A
         sentence of one content word ("What should I do?") says nothing and is not counted.
         The decision weighs it (`Thresholds.long_support`)."""
-        sentences = [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
+        # At most `_MAX_SENTENCES`: each is ranked in full, and a message of more says its
+        # point by then. A 1000-character message takes 9.5 ms whole; with its twenty sentences
+        # ranked too, 77 ms; with eight, 30 ms.
+        sentences = [s for s in _SENTENCE_BREAK.split(text) if s.strip()][:_MAX_SENTENCES]
         if len(sentences) < 2 or not ranked:
             return ranked
         votes: Counter[str] = Counter()
@@ -431,6 +434,7 @@ class Matcher:
 # Where a message's sentences end: a full stop, question or exclamation mark (Latin or Khmer)
 # and the space after it, or a line break.
 _SENTENCE_BREAK = re.compile(r"(?<=[.?!។៕])\s+|\n+")
+_MAX_SENTENCES = 8
 
 
 # Okapi BM25's usual constants: term-frequency saturation and length normalisation.
