@@ -134,11 +134,8 @@ class Scope:
         schemes: set[str] = set()
         destinations: set[str] = set()
         incidental: set[str] = set()
-        home_destination = False
         for words in clauses:
             for i, word in enumerate(words):
-                if word in self.home_places and self._is_named_destination(words, i):
-                    home_destination = True
                 if word not in self.places or self._is_language(words, i):
                     continue
                 places.add(word)
@@ -168,7 +165,6 @@ class Scope:
                 p for p in phrases if _says(normalized, p, whole=False)),
             home_nation=bool(joined & self.home_nation),
             home_place=bool(joined & self.home_places),
-            home_destination=home_destination,
             suspicious=(any(_says(normalized, p) for p in self.suspicion)
                         or _says_folded(normalized, self._suspicion_folds)),
         )
@@ -211,14 +207,10 @@ class Scope:
                 or after in self.marker("language_after"))
 
     def _is_destination(self, words: list[str], i: int) -> bool:
-        return (self._is_named_destination(words, i)
-                or bool(self.marker("going") & set(words[max(i - _GOING_REACH, 0) : i])))
-
-    def _is_named_destination(self, words: list[str], i: int) -> bool:
-        """Right after a destination word ("to", "into", "ទៅកាន់"), not merely after a going."""
         before = words[i - 1] if i else ""
         ahead = words[i - 2] if before in _ARTICLES and i > 1 else before  # "to the UK"
-        return ahead in self.marker("destination_before")
+        return (ahead in self.marker("destination_before")
+                or bool(self.marker("going") & set(words[max(i - _GOING_REACH, 0) : i])))
 
 
 @dataclass(frozen=True)
@@ -235,9 +227,6 @@ class Mentions:
     not_ours: frozenset[str] = frozenset()  # subjects and phrases that are not ours
     home_nation: bool = False
     home_place: bool = False
-    # Cambodia itself is where the asker goes ("a trip to Cambodia, then overland to Vietnam"):
-    # another destination is then the journey onwards, not a trip elsewhere instead.
-    home_destination: bool = False
     suspicious: bool = False  # the person asks whether something is a scam
 
     def __bool__(self) -> bool:
@@ -263,7 +252,7 @@ class Mentions:
                 and (not for_residents or self._far_for_residents(uses)))
 
     def _far_for_visitors(self, uses: frozenset[str]) -> bool:
-        if self.destinations and not self.home_destination:
+        if self.destinations:
             return True
         # Cambodians are not the visitors these entries are for: "visa for Australia for
         # Cambodians" is Australia's visa.
