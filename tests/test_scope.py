@@ -241,11 +241,21 @@ def test_suspicion_phrases_mark_a_question_asking_whether_something_is_a_scam():
 
 
 def test_a_romanised_suspicion_phrase_matches_its_other_spellings_but_one_word_does_not():
-    scope = Scope.from_lists({"suspicion": ["touk chet ban", "legit"]})
-    assert scope.mentions("neak kandal som luy tveu pasepor, touk tchet ban te").suspicious
-    assert scope.mentions("tuk chett ban ot bong").suspicious
+    scope = Scope.from_lists({"suspicion": ["touk chet ban", "bok te", "legit"]})
+    assert scope.suspicious_romanised("neak kandal som luy tveu pasepor, touk tchet ban te")
+    assert scope.suspicious_romanised("tuk chett ban ot bong")
     # "legit" is matched as written only: "likhet" (លិខិត, a letter) folds the same way
-    assert not scope.mentions("likhet bonhjak ke phnhoe mok, check pit ot").suspicious
+    assert not scope.suspicious_romanised("likhet bonhjak ke phnhoe mok, check pit ot")
+    # English question words are not folded, and words across a clause do not join
+    assert not scope.suspicious_romanised("How can I book the driving test?")
+    assert not scope.suspicious_romanised("my family book. te")
+
+
+def test_only_a_question_read_as_romanised_khmer_is_checked_by_its_fold(bundled_assistant):
+    """"Can I book there online" is English: its "book there" is not "bok te" (a scam?)."""
+    matcher = bundled_assistant.snapshot.matcher
+    assert not matcher.rank("Can I book there online for the driving licence test?")[0].suspicious
+    assert matcher.rank("neak kandal som luy tveu passport leuon, touk tchet ban te")[0].suspicious
 
 
 def test_an_editor_extends_what_is_not_ours_in_the_knowledge_file(tmp_path, knowledge):

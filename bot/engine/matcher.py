@@ -372,7 +372,8 @@ class Matcher:
         # Asking whether something is a scam is what makes a warning the answer: it stands in
         # for the warnings' own distinguishing words, and the best warning is kept among the
         # candidates even past `limit` ("passport in 3 days for $250, jer ban ot?").
-        suspicious = named.suspicious
+        suspicious = named.suspicious or (
+            khmer and detect_language(text) == "en" and self.scope.suspicious_romanised(text))
         seen: set[int] = {
             entry for entry, needs in self._only_when.items()
             if not any(need <= present for need in needs)

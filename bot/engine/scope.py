@@ -111,10 +111,25 @@ class Scope:
     @cached_property
     def _suspicion_folds(self) -> frozenset[tuple[str, ...]]:
         """The suspicion phrases of several words in Latin letters, each word by its fold
-        (`romanised_fold`): in romanised Khmer, "touk tchet ban" is the listed "touk chet ban".
-        Not one word alone: "legit" folds as "likhet" (លិខិត, a letter) does."""
+        (`romanised_fold`). Not one word alone: "legit" folds as "likhet" (លិខិត, a letter)
+        does."""
         return frozenset(tuple(map(romanised_fold, p.split())) for p in self.suspicion
                          if p.isascii() and " " in p)
+
+    def suspicious_romanised(self, text: str) -> bool:
+        """Whether a question in romanised Khmer asks whether something is a scam in a spelling
+        no phrase lists: "touk tchet ban" is the listed "touk chet ban". Word by word by their
+        fold, within one run of Latin words in one clause; English question words are never
+        folded ("book the" is not "bok te"). The matcher asks it only of a question it reads as
+        romanised Khmer: in English, "book out" would be "bok ot"."""
+        phrases = self._suspicion_folds
+        for clause in _CLAUSE_BREAK.split(text):
+            for run in _LATIN_RUN.findall(normalize(clause)):
+                folds = [w if w in STOPWORDS["en"] else romanised_fold(w) for w in run.split()]
+                if any(tuple(folds[i:i + len(p)]) == p for p in phrases
+                       for i in range(len(folds) - len(p) + 1)):
+                    return True
+        return False
 
     def marker(self, name: str) -> frozenset[str]:
         """One list of `markers:` (empty when the file has none)."""
@@ -165,8 +180,7 @@ class Scope:
                 p for p in phrases if _says(normalized, p, whole=False)),
             home_nation=bool(joined & self.home_nation),
             home_place=bool(joined & self.home_places),
-            suspicious=(any(_says(normalized, p) for p in self.suspicion)
-                        or _says_folded(normalized, self._suspicion_folds)),
+            suspicious=any(_says(normalized, p) for p in self.suspicion),
         )
 
     def _place_kind(self, words: list[str], i: int) -> str | None:
@@ -275,13 +289,6 @@ def _says(normalized: str, phrase: str, whole: bool = True) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}{end}", normalized) is not None
 
 
-def _says_folded(normalized: str, phrases: frozenset[tuple[str, ...]]) -> bool:
-    """Whether the Latin words of a normalised text, each by its fold, hold one of `phrases`
-    (folded the same way) as consecutive words."""
-    folds = [romanised_fold(w) for w in _LATIN_WORD.findall(normalized)]
-    return any(tuple(folds[i:i + len(p)]) == p for p in phrases
-               for i in range(len(folds) - len(p) + 1))
-
-
-_LATIN_WORD = re.compile(r"[a-z]+")
+# Consecutive words written only in Latin letters.
+_LATIN_RUN = re.compile(r"(?<!\S)[a-z]+(?:\s+[a-z]+)*(?!\S)")
 _CLAUSE_BREAK = re.compile(r"[,;:?!។៕]+|\.(?:\s|$)|\s[-–—]\s")
