@@ -291,31 +291,39 @@ def test_a_close_call_with_a_scam_warning_is_answered_with_the_warning():
 
 def test_a_long_message_whose_sentences_agree_is_answered_however_unsure_the_model():
     """A story of several sentences scores low against short variants; two or more of its
-    sentences pointing to the best entry's topic answer it, from the suggestion score up and
-    not when a scam warning is the close rival."""
-    t = _above(45, suggest=30, margin=3, long_support=2)
+    sentences pointing to the best entry's topic (each with an entry worth offering) answer it,
+    from the suggestion score up, and not near a scam warning or when it asks about a scam."""
+    t = _above(45, suggest=30, margin=3, long_support=2, suspicion_answer=15, suspicion_gap=20)
     topics = {"phone": "camdigikey", "tax": "tax", "scam": "scam-warnings"}
+    agree = (("camdigikey", 41.0), ("camdigikey", 35.0), ("tax", 46.0))
 
-    def ranked(support: int, best: float = 33, rival: str = "tax", second: float = 25
-               ) -> list[Candidate]:
-        return [Candidate("phone", best, "", "en", words=20, support=support),
-                Candidate(rival, second, "", "en", words=20)]
+    def ranked(sentences=agree, best: float = 33, rival: str = "tax", second: float = 10,
+               suspicious: bool = False) -> list[Candidate]:
+        return [Candidate("phone", best, "", "en", words=20, suspicious=suspicious,
+                          sentences=sentences),
+                Candidate(rival, second, "", "en", words=20, sentences=sentences)]
 
-    assert decide(ranked(2), t, topics).status == "answer"
-    assert decide(ranked(1), t, topics).status == "suggest"  # one sentence is not agreement
-    assert decide(ranked(2, best=28), t, topics).status == "fallback"  # below suggestions
-    assert decide(ranked(2, second=32), t, topics).status == "answer"  # a close call, still
-    assert decide(ranked(2, rival="scam", second=32), t, topics).status == "suggest"
+    assert decide(ranked(), t, topics).status == "answer"
+    assert decide(ranked(agree[1:]), t, topics).status != "answer"  # one is not agreement
+    weak = (("camdigikey", 41.0), ("camdigikey", 20.0))  # a sentence too weak to vote
+    assert decide(ranked(weak), t, topics).status != "answer"
+    assert decide(ranked(best=28), t, topics).status == "fallback"  # below suggestions
+    assert decide(ranked(second=31), t, topics).status == "answer"  # a close call, still
+    assert decide(ranked(rival="scam", second=14), t, topics).status == "answer"  # far
+    assert decide(ranked(rival="scam", second=16), t, topics).status != "answer"  # near
+    assert decide(ranked(suspicious=True), t, topics).status != "answer"
 
 
-def test_each_sentence_of_a_long_message_votes_for_a_topic(bundled_assistant):
+def test_each_sentence_of_a_long_message_is_ranked_alone(bundled_assistant):
     matcher = bundled_assistant.snapshot.matcher
     story = ("My phone was stolen last week and CamDigiKey was on it. I got a new SIM with the "
              "same number. Now CamDigiKey keeps failing at the face scan. What should I do?")
-    best = matcher.rank(story)[0]
-    assert bundled_assistant.snapshot.topic_of[best.entry_id] == "camdigikey"
-    assert best.support >= 2
-    assert matcher.rank("camdigikey on a new phone")[0].support == 0  # one sentence: no vote
+    sentences = matcher.rank(story)[0].sentences
+    assert [topic for topic, _score in sentences].count("camdigikey") >= 2
+    assert len(sentences) == 4
+    assert matcher.rank("camdigikey on a new phone")[0].sentences == ()
+    khmer = "ខ្ញុំបាត់កាតខ្មែរ។ខ្ញុំត្រូវការកាតថ្មីប្រញាប់។"  # no space after the full stop
+    assert len(matcher.rank(khmer)[0].sentences) == 2
 
 
 def test_asking_whether_something_is_a_scam_is_answered_with_the_warning():

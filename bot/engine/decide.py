@@ -9,6 +9,7 @@ close it says it does not know.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, fields
 
 from bot.engine.confidence import Confidence, features, fitted_confidence
@@ -57,11 +58,13 @@ class Thresholds:
     suspicion_answer: float = 15.0
     suspicion_gap: float = 20.0
     # A message of several sentences is answered when this many of its sentences, asked alone,
-    # point to the best entry's topic (more than to any other; `Candidate.support`) and the
-    # best entry scores at least `suggest`, however unsure the model is: a long story scores
-    # low against short variants whatever it is about, and sentences that agree say what it is
-    # about. Not when a scam warning is the close rival (the story may be the scam). A rule of
-    # the product, not fitted: checked on the dev sets' long messages and on 60 long near-miss
+    # point to the best entry's topic with an entry that would at least be offered as a choice
+    # (`suggest`), more of them than to any other topic, and the best entry scores at least
+    # `suggest` too, however unsure the model is: a long story scores low against short
+    # variants whatever it is about, and sentences that agree say what it is about. Never when
+    # the question asks whether something is a scam, nor with a scam warning near enough that
+    # a scam question would get it (`suspicion_gap`): the story may be the scam. A rule of the
+    # product, not fitted: checked on the dev sets' long messages and on 60 long near-miss
     # messages written to test it (tests/data/long_near_miss_questions.jsonl), of which it
     # answers none.
     long_support: int = 2
@@ -125,11 +128,7 @@ def decide(
             features(ranked, topic_of)) >= thresholds.certainty
     if confident and not best.elsewhere:
         return Decision(ANSWER, best, ())
-    if (not best.elsewhere and not maybe_not_ours and best.support >= thresholds.long_support
-            and best.score >= thresholds.suggest
-            and not (close_call and runner_up is not None
-                     and _warning(runner_up, thresholds, topic_of, floor=0.0))):
-        # A long message whose sentences agree on its topic (`Thresholds.long_support`).
+    if not maybe_not_ours and _sentences_agree(ranked, thresholds, topic_of):
         return Decision(ANSWER, best, ())
     if close_call and not maybe_not_ours:
         # A close call between a service and the warning about a scam imitating it.
@@ -180,6 +179,21 @@ def _suspected(ranked: list[Candidate], thresholds: Thresholds,
     # "how to report a scam" happens to score a point higher.
     return max((c for c in ranked if _warning(c, thresholds, topic_of, floor)),
                key=lambda c: (c.pooled, c.score), default=None)
+
+
+def _sentences_agree(ranked: list[Candidate], thresholds: Thresholds,
+                     topic_of: dict[str, str] | None) -> bool:
+    """Whether a long message's sentences agree on its best entry's topic
+    (`Thresholds.long_support`)."""
+    best = ranked[0]
+    if best.elsewhere or best.suspicious or best.score < thresholds.suggest or not best.sentences:
+        return False
+    votes = Counter(topic for topic, score in best.sentences if score >= thresholds.suggest)
+    mine = votes.pop(topic_of.get(best.entry_id, best.entry_id) if topic_of else best.entry_id, 0)
+    if mine < thresholds.long_support or mine <= max(votes.values(), default=0):
+        return False
+    near = max(thresholds.suspicion_answer, best.score - thresholds.suspicion_gap)
+    return not any(_warning(c, thresholds, topic_of, floor=near) for c in ranked[1:])
 
 
 def _rivals(

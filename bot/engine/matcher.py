@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -54,9 +53,10 @@ class Candidate:
     pooled: float = 0.0  # the entry's pooled BM25 evidence for the question, 0–1
     novel: float = 0.0  # share of the question's weight in words no entry uses, 0–1
     suspicious: bool = False  # the question asks whether something is a scam (`Scope.suspicion`)
-    # In a message of several sentences: how many of them, asked alone, rank an entry of this
-    # entry's topic first, when that is more than for any other topic; else 0 (`Matcher.rank`).
-    support: int = 0
+    # In a message of several sentences: for each sentence of two content words or more, asked
+    # alone, the topic of its best entry and that entry's score (`Matcher.rank`); the same for
+    # every candidate of the question. Empty for a message of one sentence.
+    sentences: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -405,36 +405,30 @@ class Matcher:
         return self._supported(text, out)
 
     def _supported(self, text: str, ranked: list[Candidate]) -> list[Candidate]:
-        """`ranked` with each candidate's `support`, for a message of several sentences.
+        """`ranked` with the message's `sentences`, for a message of several sentences.
 
         A long message is mostly its story ("My phone was stolen last week… I got a new SIM…
         What should I do?"): against short variants the whole scores low whatever it is about,
         but its sentences, asked one by one, often point to one topic again and again. A
-        sentence of one content word ("What should I do?") says nothing and is not counted.
-        The decision weighs it (`Thresholds.long_support`)."""
+        sentence of one content word ("What should I do?") says nothing and is left out. The
+        decision weighs them (`Thresholds.long_support`)."""
         # At most `_MAX_SENTENCES`: each is ranked in full, and a message of more says its
         # point by then. A 1000-character message takes 9.5 ms whole; with its twenty sentences
         # ranked too, 77 ms; with eight, 30 ms.
         sentences = [s for s in _SENTENCE_BREAK.split(text) if s.strip()][:_MAX_SENTENCES]
         if len(sentences) < 2 or not ranked:
             return ranked
-        votes: Counter[str] = Counter()
+        found = []
         for sentence in sentences:
             first = self.rank(sentence, 1)
             if first and first[0].words >= 2:
-                votes[self._topic_of.get(first[0].entry_id, first[0].entry_id)] += 1
+                found.append((self._topic_of.get(first[0].entry_id, first[0].entry_id),
+                              first[0].score))
+        return [replace(c, sentences=tuple(found)) for c in ranked]
 
-        def support(candidate: Candidate) -> int:
-            topic = self._topic_of.get(candidate.entry_id, candidate.entry_id)
-            others = max((n for t, n in votes.items() if t != topic), default=0)
-            return votes[topic] if votes[topic] > others else 0
-
-        return [replace(c, support=support(c)) for c in ranked]
-
-
-# Where a message's sentences end: a full stop, question or exclamation mark (Latin or Khmer)
-# and the space after it, or a line break.
-_SENTENCE_BREAK = re.compile(r"(?<=[.?!។៕])\s+|\n+")
+# Where a sentence ends: a Khmer full stop (។, ៕), with or without a space after it; a Latin
+# full stop, question or exclamation mark before a space; a line break.
+_SENTENCE_BREAK = re.compile(r"(?<=[។៕])\s*|(?<=[.?!])\s+|\n+")
 _MAX_SENTENCES = 8
 
 
