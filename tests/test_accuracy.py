@@ -105,6 +105,12 @@ FLOORS = {
     # km 84.9 / 0.5 / 100.0; romanised 81.4 % right); tuned on (after: en 89.3 / 0.0 / 96.0,
     # km 87.8 / 0.0 / 100.0). Floors one question under the after.
     "dev7_questions.jsonl": {"en": (87.5, 1.5, 92.0), "km": (87.0, 0.5, 98.5)},
+    # An eighth dev set, English only (240 by two more writers who saw neither, written after
+    # round 11's work: plain questions for every topic, texting, a few long messages, 40
+    # near-misses). Measured on main before any change it informed (225f3b4: 94.0 / 1.5 /
+    # 100.0; top-1 98.5, as pooled BM25); after the one change it informed (a question
+    # whether the bot can be trusted stays the bot's): 94.5 / 1.0 / 100.0. Floors one under.
+    "dev8_questions.jsonl": {"en": (94.0, 1.5, 97.5)},
 }
 
 
