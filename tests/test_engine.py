@@ -351,6 +351,11 @@ def test_asking_whether_something_is_a_scam_is_answered_with_the_warning():
            Candidate("report", 40, "", "en", pooled=0.2, suspicious=True),
            Candidate("scam", 38, "", "en", pooled=0.5, suspicious=True)]
     assert decide(two, t, {**topics, "report": "scam-warnings"}).best.entry_id == "scam"
+    # whether the bot itself can be trusted is a question about the bot
+    bot = [Candidate("accuracy", 50, "", "en", suspicious=True),
+           Candidate("scam", 33, "", "en", suspicious=True)]
+    on_bot = decide(bot, t, {"accuracy": "about-bot", "scam": "scam-warnings"})
+    assert on_bot.status == "answer" and on_bot.best.entry_id == "accuracy"
 
 
 def test_a_scam_question_keeps_the_best_warning_among_the_candidates():

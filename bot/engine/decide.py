@@ -57,6 +57,9 @@ class Thresholds:
     # answered with a loan-scam warning that scores 25.
     suspicion_answer: float = 15.0
     suspicion_gap: float = 20.0
+    # Whether the bot itself can be trusted ("can I trust your answers?", "is this bot legit?")
+    # is a question about the bot: best answered by these topics, it is not sent to a warning.
+    about_the_bot: tuple[str, ...] = ("about-bot",)
     # A message of several sentences is answered when this many of its sentences, asked alone,
     # point to the best entry's topic with an entry that would at least be offered as a choice
     # (`suggest`), more of them than to any other topic, and the best entry scores at least
@@ -172,6 +175,8 @@ def _suspected(ranked: list[Candidate], thresholds: Thresholds,
     """The warning that answers a question asking whether something is a scam; None when the
     question does not ask that or no warning ranks high enough."""
     if not ranked or not ranked[0].suspicious:
+        return None
+    if topic_of is not None and topic_of.get(ranked[0].entry_id) in thresholds.about_the_bot:
         return None
     floor = max(thresholds.suspicion_answer, ranked[0].score - thresholds.suspicion_gap)
     # Of the warnings close enough, the one whose questions as a whole speak most of this one
