@@ -324,6 +324,10 @@ def test_each_sentence_of_a_long_message_is_ranked_alone(bundled_assistant):
     assert matcher.rank("camdigikey on a new phone")[0].sentences == ()
     khmer = "ខ្ញុំបាត់កាតខ្មែរ។ខ្ញុំត្រូវការកាតថ្មីប្រញាប់។"  # no space after the full stop
     assert len(matcher.rank(khmer)[0].sentences) == 2
+    # of a longer story, its first and last sentences: the question at the end still counts
+    chatter = " ".join(f"Day {n} we went to the market and bought rice." for n in range(10))
+    asked = matcher.rank(chatter + " How do I renew my passport?")[0].sentences
+    assert len(asked) == 8 and asked[-1][0] == "passport"
 
 
 def test_asking_whether_something_is_a_scam_is_answered_with_the_warning():
