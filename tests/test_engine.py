@@ -322,6 +322,7 @@ def test_each_sentence_of_a_long_message_is_ranked_alone(bundled_assistant):
     assert [topic for topic, _score in sentences].count("camdigikey") >= 2
     assert len(sentences) == 4
     assert matcher.rank("camdigikey on a new phone")[0].sentences == ()
+    assert matcher.rank_entries(story, 3)[0].sentences == ()  # choices need no sentences
     khmer = "ខ្ញុំបាត់កាតខ្មែរ។ខ្ញុំត្រូវការកាតថ្មីប្រញាប់។"  # no space after the full stop
     assert len(matcher.rank(khmer)[0].sentences) == 2
     # of a longer story, its first and last sentences: the question at the end still counts

@@ -336,16 +336,19 @@ class Matcher:
     def rank_entries(self, text: str, limit: int = 8) -> list[Candidate]:
         """`rank` without the not-ours questions: real entries only, for lists of choices (with
         the warning `rank` keeps past the limit for a question asking whether it is a scam)."""
-        ranked = [c for c in self.rank(text, limit + 1) if c.entry_id != NOT_OURS]
+        ranked = [c for c in self.rank(text, limit + 1, sentences=False)
+                  if c.entry_id != NOT_OURS]
         kept = ranked[:limit]
         warning = next((c for c in ranked if c.entry_id in self._warning_ids), None)
         if warning is not None and warning.suspicious and warning not in kept:
             kept.append(warning)
         return kept
 
-    def rank(self, text: str, limit: int = 8) -> list[Candidate]:
+    def rank(self, text: str, limit: int = 8, sentences: bool = True) -> list[Candidate]:
         """The best `limit` entries for `text`, best first, each scored by its best variant
-        (and, for a question asking whether something is a scam, the best warning after them)."""
+        (and, for a question asking whether something is a scam, the best warning after them).
+        `sentences`: also rank each sentence of a longer message (`Candidate.sentences`), which
+        only the decision needs; lists of choices leave it out."""
         named = self.scope.mentions(text)
         analysed, khmer = self.analyzer.read(text, self._english)
         words = self.correct(self._without_incidentals(analysed, named), khmer)
@@ -402,7 +405,7 @@ class Matcher:
                                  suspicious))
             if len(out) >= limit and not warning_wanted:
                 break
-        return self._supported(text, out)
+        return self._supported(text, out) if sentences else out
 
     def _supported(self, text: str, ranked: list[Candidate]) -> list[Candidate]:
         """`ranked` with the message's `sentences`, for a message of several sentences.
@@ -424,11 +427,12 @@ class Matcher:
             return ranked
         found = []
         for sentence in sentences:
-            first = self.rank(sentence, 1)
+            first = self.rank(sentence, 1, sentences=False)
             if first and first[0].words >= 2:
                 found.append((self._topic_of.get(first[0].entry_id, first[0].entry_id),
                               first[0].score))
         return [replace(c, sentences=tuple(found)) for c in ranked]
+
 
 # Where a sentence ends: a Khmer full stop (។, ៕), with or without a space after it; a Latin
 # full stop, question or exclamation mark before a space; a line break.
