@@ -178,7 +178,7 @@ def _suspected(ranked: list[Candidate], thresholds: Thresholds,
         return None
     if topic_of is not None and topic_of.get(ranked[0].entry_id) in thresholds.about_the_bot:
         return None
-    floor = max(thresholds.suspicion_answer, ranked[0].score - thresholds.suspicion_gap)
+    floor = _near_warning(ranked[0], thresholds)
     # Of the warnings close enough, the one whose questions as a whole speak most of this one
     # (pooled evidence): a broker's offer is the extra-fees warning, even when one variant of
     # "how to report a scam" happens to score a point higher.
@@ -197,8 +197,14 @@ def _sentences_agree(ranked: list[Candidate], thresholds: Thresholds,
     mine = votes.pop(topic_of.get(best.entry_id, best.entry_id) if topic_of else best.entry_id, 0)
     if mine < thresholds.long_support or mine <= max(votes.values(), default=0):
         return False
-    near = max(thresholds.suspicion_answer, best.score - thresholds.suspicion_gap)
+    near = _near_warning(best, thresholds)
     return not any(_warning(c, thresholds, topic_of, floor=near) for c in ranked[1:])
+
+
+def _near_warning(best: Candidate, thresholds: Thresholds) -> float:
+    """The score from which a warning is near enough to `best` that a question asking whether
+    something is a scam would get it (`Thresholds.suspicion_answer`, `suspicion_gap`)."""
+    return max(thresholds.suspicion_answer, best.score - thresholds.suspicion_gap)
 
 
 def _rivals(
