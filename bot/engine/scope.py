@@ -158,7 +158,7 @@ class Scope:
                 if kind == "origin":
                     origins.add(word)
                     incidental.add(word)
-                    after = words[i + 1] if i + 1 < len(words) else ""
+                    _, after = _around(words, i)
                     if after in self.marker("nationality_nouns"):  # "French citizens"
                         incidental.add(after)
                 elif kind == "scheme":
@@ -191,8 +191,7 @@ class Scope:
         weak signs ("I'm Thai", "do Americans need…"), which "how much is Thai visa" must not trip.
         """
         word = words[i]
-        before = words[i - 1] if i else ""
-        after = words[i + 1] if i + 1 < len(words) else ""
+        before, after = _around(words, i)
         then = words[i + 2] if i + 2 < len(words) else ""
         nationality = word in self.nationalities
         scheme_after = self.marker("scheme_after")
@@ -215,13 +214,12 @@ class Scope:
     def _is_language(self, words: list[str], i: int) -> bool:
         """Whether the place word at `i` names a language ("speak Korean", "ភាសាកូរ៉េ"), which
         says nothing about where the question is about."""
-        before = words[i - 1] if i else ""
-        after = words[i + 1] if i + 1 < len(words) else ""
+        before, after = _around(words, i)
         return (before in self.marker("language_before")
                 or after in self.marker("language_after"))
 
     def _is_destination(self, words: list[str], i: int) -> bool:
-        before = words[i - 1] if i else ""
+        before, _ = _around(words, i)
         ahead = words[i - 2] if before in _ARTICLES and i > 1 else before  # "to the UK"
         return (ahead in self.marker("destination_before")
                 or bool(self.marker("going") & set(words[max(i - _GOING_REACH, 0) : i])))
@@ -287,6 +285,11 @@ def _says(normalized: str, phrase: str, whole: bool = True) -> bool:
         return phrase in normalized
     end = r"(?![a-z0-9])" if whole else ""
     return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}{end}", normalized) is not None
+
+
+def _around(words: list[str], i: int) -> tuple[str, str]:
+    """The words just before and just after the one at `i` ("" at either end)."""
+    return (words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else "")
 
 
 # Consecutive words written only in Latin letters.
