@@ -109,6 +109,32 @@ def test_a_question_as_close_to_one_marked_not_ours_becomes_choices():
     assert decide(far, _above(50, suggest=30, margin=5), topics).status == "answer"
 
 
+def test_someone_elses_service_as_close_to_a_not_ours_question_gets_no_choices():
+    """A question naming a bank's own app, about as close to a question editors marked not
+    ours as to an entry that is only related, is refused: offering the tax help desk for a
+    forgotten banking-app password helps nobody. A related entry well ahead still is offered."""
+    from dataclasses import replace
+
+    from bot.engine.matcher import NOT_OURS
+
+    topics = {"tax-help": "tax", "bakong-transfer": "bakong"}
+    named = [replace(c, elsewhere=c.entry_id != NOT_OURS) for c in _candidates(
+        ("tax-help", 38), (NOT_OURS, 36), ("bakong-transfer", 33))]
+    assert decide(named, _above(50, suggest=30, margin=4), topics).status == "fallback"
+    ahead = [replace(c, score=c.score + 12) if c.entry_id == "tax-help" else c for c in named]
+    assert decide(ahead, _above(60, suggest=30, margin=4), topics).status == "suggest"
+
+
+@pytest.mark.parametrize("question", [
+    "I forgot my ABA app password",
+    "ភ្លេចលេខសម្ងាត់ app ABA ធ្វើម៉េច",
+    "What's the interest rate for an ACLEDA car loan?",
+])
+def test_a_question_about_someone_elses_service_is_declined(bundled_assistant, question):
+    answer = bundled_assistant.ask(question)
+    assert answer.status == "fallback", [s.entry.id for s in answer.suggestions]
+
+
 def test_close_candidates_of_the_same_topic_still_answer():
     ranked = _candidates(("evisa-apply", 90), ("evisa-fees", 89), ("tax-file", 60))
     topics = {"evisa-apply": "evisa", "evisa-fees": "evisa", "tax-file": "tax"}

@@ -106,7 +106,8 @@ def decide(
     something is a scam is answered with the best warning close enough to the best entry
     (`Thresholds.suspicion_answer`), unless the closest is a question marked not ours ("is the
     Korea work-visa agent legit" is not ours, whatever warning it resembles). A best candidate
-    about somewhere or something else (`engine.scope`) is offered, never answered.
+    about somewhere or something else (`engine.scope`) is offered, never answered; and not even
+    offered when a question marked not ours is within the margin of it.
     """
     if not ranked or ranked[0].entry_id == NOT_OURS:
         # Nothing close, or closest to a question editors marked "not ours".
@@ -139,6 +140,10 @@ def decide(
                         if c is not None and _warning(c, thresholds, topic_of)), None)
         if warning is not None:
             return Decision(ANSWER, warning, ())
+    if best.elsewhere and maybe_not_ours:
+        # About someone else's service ("I forgot my ABA app password"), and as close to a
+        # question editors marked not ours as to any entry: nothing of ours to offer.
+        return Decision(FALLBACK, None, ())
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)
     if not choices:
         return Decision(FALLBACK, None, ())
