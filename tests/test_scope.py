@@ -221,6 +221,16 @@ def test_a_question_naming_a_bank_and_none_of_our_services_is_the_banks():
     assert not scope.mentions("abandoned passport").not_ours  # a word, not a substring
 
 
+@pytest.mark.parametrize(("question", "answered"), [
+    ("how much is the Wing transfer fee to the province", False),  # was Bakong transfers
+    ("Wing card lost", False),  # was the national ID card
+    ("pay tax with wing", True),  # paying one of our fees through Wing is ours
+    ("bakong transfer to my wing account", True),
+])
+def test_an_e_wallets_own_card_and_transfers_are_not_ours(bundled_assistant, question, answered):
+    assert (bundled_assistant.ask(question).status == "answer") is answered
+
+
 def test_a_latin_not_ours_phrase_starts_a_word_but_may_end_inside_one():
     scope = Scope.from_lists({"not_ours_phrases": ["us visa", "home loan", "ប្លង់ដី"],
                               "banks_own": ["wing money"]})
