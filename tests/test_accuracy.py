@@ -87,7 +87,7 @@ FLOORS = {
     # question under.
     "long_near_miss_questions.jsonl": {"en": (0.0, 0.0, 93.0), "km": (0.0, 0.0, 96.5)},
     # The second dev set (400 questions by two writers who saw neither), used by `govbot fit`.
-    "dev2_questions.jsonl": {"en": (95.0, 1.5, 96.0), "km": (93.0, 1.0, 98.5)},
+    "dev2_questions.jsonl": {"en": (95.0, 1.5, 96.0), "km": (93.0, 1.0, 97.5)},
     # A third dev set (400 by two more writers who saw neither), written before round 7 and
     # measured at en 90.4 / 0.7 / 93.8, km 86.9 / 1.5 / 88.9 before any change it informed.
     "dev3_questions.jsonl": {"en": (96.0, 1.0, 96.5), "km": (93.0, 1.0, 98.0)},

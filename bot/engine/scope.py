@@ -181,7 +181,6 @@ class Scope:
             home_nation=bool(joined & self.home_nation),
             home_place=bool(joined & self.home_places),
             suspicious=any(_says(normalized, p) for p in self.suspicion),
-            banks=banks,
         )
 
     def _place_kind(self, words: list[str], i: int) -> str | None:
@@ -241,7 +240,6 @@ class Mentions:
     home_nation: bool = False
     home_place: bool = False
     suspicious: bool = False  # the person asks whether something is a scam
-    banks: frozenset[str] = frozenset()  # banks named, with none of our services
 
     def __bool__(self) -> bool:
         return bool(self.places or self.not_ours)
@@ -257,11 +255,8 @@ class Mentions:
         An entry read both ways (`for_residents` with `for_visitors`: a scam warning) is about
         somewhere else only when both readings say so: a citizen going to work in Korea still
         needs the warning about the broker. `for_residents` defaults to not `for_visitors`.
-        A bank named with none of our services makes the question the bank's business even for
-        an entry that names the bank ("pay tax at an ACLEDA branch" is no answer to "ACLEDA
-        branch opening hours"): such an entry is offered, never answered.
         """
-        if self.not_ours - uses or self.schemes or self.banks:
+        if self.not_ours - uses or self.schemes:
             return True
         if for_residents is None:
             for_residents = not for_visitors
