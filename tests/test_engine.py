@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.engine.confidence import Confidence
 from bot.engine.decide import Thresholds, decide
-from bot.engine.matcher import Candidate, Matcher
+from bot.engine.matcher import NOT_OURS, Candidate, Matcher
+from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer, romanised_fold, romanised_outline, romanised_skeleton
 from bot.model import Entry, EntryText, Question
 
@@ -98,8 +101,6 @@ def test_a_question_as_close_to_one_marked_not_ours_becomes_choices():
     """Editors' not-ours questions count as a rival within the margin: "translate 'good
     morning' into French" is as close to "translate my marriage certificate" (not ours) as to
     a service point that mentions translation, so it is not answered."""
-    from bot.engine.matcher import NOT_OURS
-
     topics = {"evisa-apply": "evisa", "tax-file": "tax"}
     close = _candidates(("evisa-apply", 60), (NOT_OURS, 57), ("tax-file", 40))
     decision = decide(close, _above(50, suggest=30, margin=5), topics)
@@ -113,10 +114,6 @@ def test_someone_elses_service_as_close_to_a_not_ours_question_gets_no_choices()
     """A question naming a bank's own app, about as close to a question editors marked not
     ours as to an entry that is only related, is refused: offering the tax help desk for a
     forgotten banking-app password helps nobody. A related entry well ahead still is offered."""
-    from dataclasses import replace
-
-    from bot.engine.matcher import NOT_OURS
-
     topics = {"tax-help": "tax", "bakong-transfer": "bakong"}
     named = [replace(c, elsewhere=c.entry_id != NOT_OURS) for c in _candidates(
         ("tax-help", 38), (NOT_OURS, 36), ("bakong-transfer", 33))]
@@ -227,8 +224,6 @@ def test_romanised_outlines_apply_only_beside_khmer_words(question, read_as_khme
 
 
 def test_a_romanised_word_only_the_not_ours_questions_use_is_still_read_as_khmer():
-    from bot.engine.scope import Scope
-
     analyzer = Analyzer({"km": {"seavphov": "សៀវភៅ", "tver": "ធ្វើ"}})
     entry = Entry("book", "civil-registration", "citizens", {
         "km": EntryText("សៀវភៅគ្រួសារ", "…", (Question("ធ្វើសៀវភៅគ្រួសារ"),))})
@@ -392,8 +387,6 @@ def test_asking_whether_something_is_a_scam_is_answered_with_the_warning():
 def test_a_scam_question_keeps_the_best_warning_among_the_candidates():
     """The warning's own distinguishing words (`only_when`) are stood in for by the suspicion,
     and the warning is ranked even below the limit, after the services the question names."""
-    from bot.engine.scope import Scope
-
     def entry(entry_id: str, topic: str, question: str, only_when: tuple[str, ...] = ()) -> Entry:
         return Entry(entry_id, topic, "citizens", {"en": EntryText(question, "…", (
             Question(question),))}, only_when=only_when)
@@ -432,8 +425,6 @@ def test_more_questions_marked_not_ours_leave_the_entries_pooled_evidence_alone(
     """The not-ours questions are one pooled document as long as many entries; BM25's average
     document length leaves it out, so an editor marking one more question not ours does not
     move every entry's score."""
-    from bot.engine.scope import Scope
-
     entries = [Entry(f"e{i}", "passport", "citizens", {"en": EntryText(q, "…", (Question(q),))})
                for i, q in enumerate(("renew passport online", "passport fee for adults",
                                       "lost passport what to do"))]
