@@ -462,3 +462,14 @@ def test_more_questions_marked_not_ours_leave_the_entries_pooled_evidence_alone(
     few = ["best pizza in town", "weather tomorrow"]
     many = few + [f"pizza delivery weather forecast number {n} today" for n in range(40)]
     assert pooled(few) == pooled(many) > 0
+
+
+@pytest.mark.parametrize(("question", "entry"), [
+    ("passprt fee", "passport-fees"), ("scholarsip for IT students", "techo-scholarship-what")])
+def test_a_misspelling_in_one_variant_does_not_keep_the_word_from_the_others(
+        bundled_assistant, question, entry):
+    """A misspelt variant ("passprt application form") made the misspelling a word of the
+    knowledge base, which is never corrected: every question with it met that one entry only.
+    The synonyms read it as the word on both sides."""
+    answer = bundled_assistant.ask(question)
+    assert answer.status == "answer" and answer.entry.id == entry
