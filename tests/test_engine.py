@@ -473,3 +473,14 @@ def test_a_misspelling_in_one_variant_does_not_keep_the_word_from_the_others(
     The synonyms read it as the word on both sides."""
     answer = bundled_assistant.ask(question)
     assert answer.status == "answer" and answer.entry.id == entry
+
+
+@pytest.mark.parametrize(("question", "entry"), [
+    ("chu bonchi krom hun online", "business-register-online"),
+    ("kat ID hos samay tver thmei nov na", "id-card-renewal")])
+def test_romanised_spellings_from_the_dev_sets_read_as_their_khmer_words(
+        bundled_assistant, question, entry):
+    """"chu bonchi" (ចុះបញ្ជី), "kat ID" (the ID card) and "hos samay" (expired) were left as
+    Latin words no entry uses, so these questions got choices or "I don't know"."""
+    answer = bundled_assistant.ask(question)
+    assert answer.status == "answer" and answer.entry.id == entry
