@@ -71,14 +71,6 @@ class Thresholds:
     # messages written to test it (tests/data/long_near_miss_questions.jsonl), of which it
     # answers none.
     long_support: int = 2
-    # One sentence is enough when, asked alone, it scores `long_strong` or more for the best
-    # entry's topic, higher than any sentence scores for another, and no other topic has as
-    # many sentences worth offering: the story around the question ("My daughter is 15 and
-    # loves making 3D worlds … How can they sign up?") only dilutes it. The whole message must
-    # still score `long_floor`. Found on dev9's long messages, checked on dev to dev9 and on the
-    # 60 long near-misses: no wrong answer and no near-miss answered that was not before.
-    long_strong: float = 36.0
-    long_floor: float = 20.0
 
 
 def _fitted_thresholds() -> Thresholds:
@@ -202,21 +194,13 @@ def _suspected(ranked: list[Candidate], thresholds: Thresholds,
 def _sentences_agree(ranked: list[Candidate], thresholds: Thresholds,
                      topic_of: dict[str, str] | None) -> bool:
     """Whether a long message's sentences agree on its best entry's topic
-    (`Thresholds.long_support`), or one of them speaks for it strongly enough
-    (`Thresholds.long_strong`)."""
+    (`Thresholds.long_support`)."""
     best = ranked[0]
-    if best.elsewhere or best.suspicious or not best.sentences:
+    if best.elsewhere or best.suspicious or best.score < thresholds.suggest or not best.sentences:
         return False
-    mine_topic = topic_of.get(best.entry_id, best.entry_id) if topic_of else best.entry_id
     votes = Counter(topic for topic, score in best.sentences if score >= thresholds.suggest)
-    mine = votes.pop(mine_topic, 0)
-    if mine <= max(votes.values(), default=0):
-        return False
-    strongest_topic, strongest = max(best.sentences, key=lambda sentence: sentence[1])
-    agreed = mine >= thresholds.long_support and best.score >= thresholds.suggest
-    strong = (strongest_topic == mine_topic and strongest >= thresholds.long_strong
-              and best.score >= thresholds.long_floor)
-    if not (agreed or strong):
+    mine = votes.pop(topic_of.get(best.entry_id, best.entry_id) if topic_of else best.entry_id, 0)
+    if mine < thresholds.long_support or mine <= max(votes.values(), default=0):
         return False
     near = _near_warning(best, thresholds)
     return not any(_warning(c, thresholds, topic_of, floor=near) for c in ranked[1:])
