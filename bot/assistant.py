@@ -72,6 +72,7 @@ class Answer:
     entry: Entry | None
     suggestions: tuple[Suggestion, ...]
     version: int
+    reason: str = ""  # why it was decided so (`engine.decide.Decision.reason`); not in the JSON
 
     def to_json(self) -> dict[str, object]:
         """The reply object of `govbot ask --json` (its fields: docs/reference.md).
@@ -249,9 +250,10 @@ class Assistant:
                 for r in entry.related
                 if r in snapshot.entries and snapshot.entries[r].is_current(snapshot.built_on)
             )[: thresholds.max_suggestions]
-            return Answer(ANSWER, lang, query_lang, score, entry, related, snapshot.version)
+            return Answer(ANSWER, lang, query_lang, score, entry, related, snapshot.version,
+                          decision.reason)
         suggestions = tuple(
             Suggestion(snapshot.entries[c.entry_id], c.score) for c in decision.suggestions
         )
         return Answer(decision.status, lang, query_lang, score, None, suggestions,
-                      snapshot.version)
+                      snapshot.version, decision.reason)

@@ -741,15 +741,18 @@ def _labelled_file(file: Path | TextIO) -> list[Labelled]:
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--misses", is_flag=True, help="List every question not answered right.")
+@click.option("--reasons", is_flag=True,
+              help="Count why the in-scope questions not answered right were not.")
 @click.option("--sweep", is_flag=True,
               help="Show the figures at a range of certainties (how sure the model must be).")
-def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
+def eval_(file, as_json: bool, misses: bool, reasons: bool, sweep: bool) -> None:
     """Accuracy on a JSONL file of {"q", "lang", "topic": [...]} ([] = out of scope).
 
     \b
     Examples:
       govbot eval tests/data/dev_questions.jsonl
       govbot eval tests/data/dev_questions.jsonl --sweep
+      govbot eval tests/data/dev_questions.jsonl --reasons
     """
     rows = _labelled_file(file)
     assistant = _assistant()
@@ -769,6 +772,13 @@ def eval_(file, as_json: bool, misses: bool, sweep: bool) -> None:
                      f["suggested_right_pct"], f["out_of_scope"],
                      f["out_of_scope_not_answered_pct"])
             click.echo("  ".join(f"{c!s:>16}" for c in cells))
+    if reasons:
+        for lang, report in sorted(reports.items()):
+            if lang not in ("en", "km"):
+                continue
+            click.echo(f"{lang}: {report.in_scope} in scope, not answered right because:")
+            for reason, count in report.losses.most_common():
+                click.echo(f"  {report.pct(count, report.in_scope):5.1f}%  {count:5}  {reason}")
     if misses:
         for lang, report in sorted(reports.items()):
             if lang not in ("en", "km"):

@@ -9,6 +9,7 @@ as "suggested with the right topic" when one of the choices is right.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from bot.assistant import MAX_QUERY_CHARS, Answer, Assistant, Snapshot
 from bot.engine.decide import ANSWER, SUGGEST, Thresholds
 from bot.engine.normalize import detect_language
 from bot.model import Entry
+
+ANSWERED_WRONG = "answered wrong"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class LangReport:
     out_of_scope: int = 0
     out_not_answered: int = 0
     misses: list[tuple[Labelled, Answer]] = field(default_factory=list)
+    # The in-scope questions not answered right, by why (`Decision.reason`; "answered wrong"
+    # for a wrong answer): where the next change should aim.
+    losses: Counter[str] = field(default_factory=Counter)
 
     def pct(self, part: int, whole: int) -> float:
         """Percentage, 0 when there is nothing to count."""
@@ -157,6 +163,7 @@ def _count(report: LangReport, row: Labelled, answer: Answer) -> None:
     if answered and _fits(row, answer.entry):
         report.right += 1
         return
+    report.losses[ANSWERED_WRONG if answered else answer.reason] += 1
     if answered:
         report.wrong += 1
     elif answer.status == SUGGEST and any(_fits(row, s.entry) for s in answer.suggestions):

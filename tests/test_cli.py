@@ -117,6 +117,22 @@ def test_eval_prints_figures_per_language(run, tmp_path):
     assert figures["all"]["questions"] == 3
 
 
+def test_eval_reasons_count_why_questions_were_not_answered_right(run, tmp_path):
+    rows = [
+        {"q": "how much is the e-visa", "lang": "en", "topic": ["evisa"]},  # right
+        {"q": "renew", "lang": "en", "topic": ["passport"]},  # not answered: many services renew
+        {"q": "how much is the e-visa", "lang": "en", "topic": ["tax"]},  # labelled otherwise
+    ]
+    path = tmp_path / "dev.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    out = run("eval", str(path), "--reasons").stdout
+    losses = out.split("en: 3 in scope, not answered right because:\n")[1].splitlines()
+    assert len(losses) == 2  # the question answered right is no loss
+    assert "   33.3%      1  answered wrong" in losses
+    assert any(line.endswith(("another topic within the margin", "the model not sure enough"))
+               for line in losses)
+
+
 def test_chat_reads_lines_and_numbers_press_buttons(run):
     out = run("chat", "--lang", "en", input="visa\n1\n").stdout
     assert "Did you mean:" in out or "==" in out

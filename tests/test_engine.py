@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+import bot.engine.decide as decision
 from bot.engine.confidence import Confidence
 from bot.engine.decide import Thresholds, decide
 from bot.engine.matcher import NOT_OURS, Candidate, Matcher
@@ -86,6 +87,24 @@ def _weighing_the_lead() -> Thresholds:
 
 def _candidates(*pairs: tuple[str, float]) -> list[Candidate]:
     return [Candidate(entry_id, score, "", "en") for entry_id, score in pairs]
+
+
+def test_every_decision_says_why():
+    """`govbot eval --reasons` counts these for the questions not answered right."""
+    t = _above(80, suggest=50, margin=5)
+    topics = {"visa": "evisa", "pass": "passport", NOT_OURS: NOT_OURS}
+
+    def why(*pairs: tuple[str, float]) -> str:
+        return decide(_candidates(*pairs), t, topics).reason
+
+    assert why(("visa", 90), ("pass", 60)) == decision.SURE
+    assert why(("visa", 90), ("pass", 88)) == decision.CLOSE_CALL
+    assert why(("visa", 90), (NOT_OURS, 88)) == decision.NEAR_NOT_OURS
+    assert why(("visa", 70), ("pass", 40)) == decision.NOT_SURE
+    assert why((NOT_OURS, 90), ("visa", 60)) == decision.CLOSEST_NOT_OURS
+    assert why() == decision.NOTHING_CLOSE
+    elsewhere = [Candidate("visa", 90, "", "en", elsewhere=True)]
+    assert decide(elsewhere, t, topics).reason == decision.ELSEWHERE
 
 
 def test_close_candidates_of_different_topics_become_choices():

@@ -83,13 +83,31 @@ def _fitted_thresholds() -> Thresholds:
 DEFAULT_THRESHOLDS = _fitted_thresholds()
 
 
+# Why a question was decided the way it was (`Decision.reason`): `govbot eval --reasons` counts
+# them for the questions not answered right, so that the next change aims where most are lost.
+SURE = "sure enough"
+SCAM_QUESTION = "asks whether something is a scam"
+SENTENCES_AGREE = "its sentences agree"
+WARNING_CLOSE_CALL = "a scam warning in a close call"
+NOTHING_CLOSE = "nothing close"
+CLOSEST_NOT_OURS = "closest to a question marked not ours"
+SOMEONE_ELSES = "someone else's service"
+ELSEWHERE = "about somewhere else"
+CLOSE_CALL = "another topic within the margin"
+NEAR_NOT_OURS = "a question marked not ours within the margin"
+SMALL_TALK = "small talk below its threshold"
+NOT_SURE = "the model not sure enough"
+
+
 @dataclass(frozen=True)
 class Decision:
-    """What to do with a question: the status, the answering candidate, and the alternatives."""
+    """What to do with a question: the status, the answering candidate, the alternatives, and
+    the reason (one of the constants above)."""
 
     status: str
     best: Candidate | None
     suggestions: tuple[Candidate, ...]
+    reason: str = ""
 
 
 def decide(
@@ -111,12 +129,12 @@ def decide(
     """
     if not ranked or ranked[0].entry_id == NOT_OURS:
         # Nothing close, or closest to a question editors marked "not ours".
-        return Decision(FALLBACK, None, ())
+        return Decision(FALLBACK, None, (), CLOSEST_NOT_OURS if ranked else NOTHING_CLOSE)
     not_ours = next((c for c in ranked if c.entry_id == NOT_OURS), None)
     ranked = [c for c in ranked if c.entry_id != NOT_OURS]
     suspected = _suspected(ranked, thresholds, topic_of)
     if suspected is not None:
-        return Decision(ANSWER, suspected, ())
+        return Decision(ANSWER, suspected, (), SCAM_QUESTION)
     best = ranked[0]
     runner_up = next((c for c in ranked[1:] if _rivals(c, best, thresholds, topic_of)), None)
     # Two topics within the margin are a choice for the user, whatever the score; so is a
@@ -131,23 +149,26 @@ def decide(
         confident = clear and thresholds.confidence.probability(
             features(ranked, topic_of)) >= thresholds.certainty
     if confident and not best.elsewhere:
-        return Decision(ANSWER, best, ())
+        return Decision(ANSWER, best, (), SURE)
     if not maybe_not_ours and _sentences_agree(ranked, thresholds, topic_of):
-        return Decision(ANSWER, best, ())
+        return Decision(ANSWER, best, (), SENTENCES_AGREE)
     if close_call and not maybe_not_ours:
         # A close call between a service and the warning about a scam imitating it.
         warning = next((c for c in (best, runner_up)
                         if c is not None and _warning(c, thresholds, topic_of)), None)
         if warning is not None:
-            return Decision(ANSWER, warning, ())
+            return Decision(ANSWER, warning, (), WARNING_CLOSE_CALL)
     if best.elsewhere and maybe_not_ours:
         # About someone else's service ("I forgot my ABA app password"), and as close to a
         # question editors marked not ours as to any entry: nothing of ours to offer.
-        return Decision(FALLBACK, None, ())
+        return Decision(FALLBACK, None, (), SOMEONE_ELSES)
+    reason = (ELSEWHERE if best.elsewhere else CLOSE_CALL if close_call
+              else NEAR_NOT_OURS if maybe_not_ours
+              else SMALL_TALK if _small_talk(best, thresholds, topic_of) else NOT_SURE)
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)
     if not choices:
-        return Decision(FALLBACK, None, ())
-    return Decision(SUGGEST, None, choices[: thresholds.max_suggestions])
+        return Decision(FALLBACK, None, (), reason)
+    return Decision(SUGGEST, None, choices[: thresholds.max_suggestions], reason)
 
 
 def weighed_by_model(ranked: list[Candidate], thresholds: Thresholds = DEFAULT_THRESHOLDS,
