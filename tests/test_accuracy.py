@@ -100,23 +100,23 @@ FLOORS = {
     # A fourth dev set (380 by two more writers who saw neither, with more long messages, scam
     # questions and romanised Khmer), written during round 8's work and measured on main before
     # any change (848830a: en 83.2 / 1.6 / 96.4, km 79.3 / 2.8 / 96.4); tuned on.
-    "dev4_questions.jsonl": {"en": (87.0, 2.5, 94.5), "km": (93.0, 1.5, 98.0)},
+    "dev4_questions.jsonl": {"en": (87.0, 2.5, 94.5), "km": (93.8, 1.5, 98.0)},
     # A fifth dev set (380 by two more writers who saw neither), written with round 9 and
     # measured on main before any change (29c3e9c: en 91.2 / 0.0 / 94.5, km 88.6 / 0.7 / 91.7);
     # tuned on.
-    "dev5_questions.jsonl": {"en": (96.0, 1.0, 96.0), "km": (92.0, 1.5, 95.0)},
+    "dev5_questions.jsonl": {"en": (96.0, 1.0, 96.0), "km": (92.8, 1.5, 95.0)},
     # A sixth dev set (380 by two more writers who saw neither, written with round 10): 100
     # English and 80 Khmer questions, and 200 romanised Khmer ones by six imagined writers with
     # their own spelling habits. Measured on main before any change (a4e79a9: en 88.3 / 1.7 /
     # 100.0, km 65.2 / 2.0 / 98.8; romanised 57.3 % right); tuned on (after: en 91.7 / 0.0 /
     # 100.0, km 76.8 / 1.5 / 97.6).
-    "dev6_questions.jsonl": {"en": (90.0, 1.5, 97.5), "km": (77.0, 2.0, 97.5)},
+    "dev6_questions.jsonl": {"en": (90.0, 1.5, 97.5), "km": (79.2, 2.0, 97.5)},
     # A seventh dev set (380 by two more writers who saw neither, written with round 11): 100
     # English and 90 Khmer questions with texting, long messages and near-misses, and 190
     # romanised Khmer ones. Measured on main before any change (dee1564: en 88.0 / 0.0 / 96.0,
     # km 84.9 / 0.5 / 100.0; romanised 81.4 % right); tuned on (after: en 89.3 / 0.0 / 96.0,
     # km 87.8 / 0.0 / 100.0). Floors one question under the after.
-    "dev7_questions.jsonl": {"en": (87.5, 1.5, 92.0), "km": (87.0, 0.5, 98.5)},
+    "dev7_questions.jsonl": {"en": (87.5, 1.5, 92.0), "km": (89.2, 0.5, 98.5)},
     # An eighth dev set, English only (240 by two more writers who saw neither, written after
     # round 11's work: plain questions for every topic, texting, a few long messages, 40
     # near-misses). Measured on main before any change it informed (225f3b4: 94.0 / 1.5 /
@@ -126,8 +126,10 @@ FLOORS = {
     # A ninth dev set (345 by two more writers who saw neither, written with round 13; the 24
     # that are word for word a question of an earlier set left out): plain questions, texting,
     # long messages, 50 romanised Khmer and 80 near-misses. Measured on main before any change
-    # (5411f0d: en 83.0 / 0.9 / 94.7, km 88.4 / 0.0 / 95.2); tuned on. Floors one under.
-    "dev9_questions.jsonl": {"en": (82.1, 1.8, 92.1), "km": (87.6, 0.8, 92.9)},
+    # (5411f0d: en 83.0 / 0.9 / 94.7, km 88.4 / 0.0 / 95.2); tuned on (after: en 84.8 / 0.9 /
+    # 94.7, km 89.9 / 0.0 / 95.2). Floors one under the after. The Khmer floors of dev4 to dev7
+    # rose with the same romanised spellings, to one question under their new figures.
+    "dev9_questions.jsonl": {"en": (83.9, 1.8, 92.1), "km": (89.1, 0.8, 92.9)},
 }
 
 
