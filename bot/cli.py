@@ -754,13 +754,19 @@ def eval_(file, as_json: bool, misses: bool, reasons: bool, sweep: bool) -> None
       govbot eval tests/data/dev_questions.jsonl --sweep
       govbot eval tests/data/dev_questions.jsonl --reasons
     """
+    if sweep and reasons:
+        raise click.UsageError("--reasons counts one setting's outcomes; use it without --sweep")
     rows = _labelled_file(file)
     assistant = _assistant()
     if sweep:
         _print_sweep(assistant, rows)
         return
     reports = evaluate(assistant, rows)
-    figures = {lang: r.as_dict() for lang, r in sorted(reports.items())}
+    figures: dict[str, dict[str, object]] = {
+        lang: dict(r.as_dict()) for lang, r in sorted(reports.items())}
+    if reasons and as_json:
+        for lang, report in reports.items():
+            figures[lang]["not_right_because"] = dict(report.losses.most_common())
     if as_json:
         click.echo(json.dumps(figures, indent=2))
     else:
@@ -772,7 +778,7 @@ def eval_(file, as_json: bool, misses: bool, reasons: bool, sweep: bool) -> None
                      f["suggested_right_pct"], f["out_of_scope"],
                      f["out_of_scope_not_answered_pct"])
             click.echo("  ".join(f"{c!s:>16}" for c in cells))
-    if reasons:
+    if reasons and not as_json:
         for lang, report in sorted(reports.items()):
             if lang not in ("en", "km"):
                 continue

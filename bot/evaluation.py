@@ -48,8 +48,8 @@ class LangReport:
     out_of_scope: int = 0
     out_not_answered: int = 0
     misses: list[tuple[Labelled, Answer]] = field(default_factory=list)
-    # The in-scope questions not answered right, by why (`Decision.reason`; "answered wrong"
-    # for a wrong answer): where the next change should aim.
+    # The in-scope questions not answered right, by why (`Decision.reason`; a wrong answer as
+    # "answered wrong (the rule that answered)"): where the next change should aim.
     losses: Counter[str] = field(default_factory=Counter)
 
     def pct(self, part: int, whole: int) -> float:
@@ -163,7 +163,7 @@ def _count(report: LangReport, row: Labelled, answer: Answer) -> None:
     if answered and _fits(row, answer.entry):
         report.right += 1
         return
-    report.losses[ANSWERED_WRONG if answered else answer.reason] += 1
+    report.losses[f"{ANSWERED_WRONG} ({answer.reason})" if answered else answer.reason] += 1
     if answered:
         report.wrong += 1
     elif answer.status == SUGGEST and any(_fits(row, s.entry) for s in answer.suggestions):

@@ -122,15 +122,19 @@ def test_eval_reasons_count_why_questions_were_not_answered_right(run, tmp_path)
         {"q": "how much is the e-visa", "lang": "en", "topic": ["evisa"]},  # right
         {"q": "renew", "lang": "en", "topic": ["passport"]},  # not answered: many services renew
         {"q": "how much is the e-visa", "lang": "en", "topic": ["tax"]},  # labelled otherwise
+        {"q": "what is the e-visa fee", "lang": "en", "topic": []},  # out of scope: not counted
     ]
     path = tmp_path / "dev.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     out = run("eval", str(path), "--reasons").stdout
     losses = out.split("en: 3 in scope, not answered right because:\n")[1].splitlines()
-    assert len(losses) == 2  # the question answered right is no loss
-    assert "   33.3%      1  answered wrong" in losses
-    assert any(line.endswith(("another topic within the margin", "the model not sure enough"))
-               for line in losses)
+    assert len(losses) == 2  # neither the question answered right nor the out-of-scope one
+    assert "   33.3%      1  answered wrong (sure enough)" in losses
+    assert any(line.endswith(("another topic within the margin", "the model not sure enough",
+                              "nothing close enough to offer")) for line in losses)
+    figures = json.loads(run("eval", str(path), "--reasons", "--json").stdout)
+    assert sum(figures["en"]["not_right_because"].values()) == 2
+    assert run("eval", str(path), "--reasons", "--sweep").exit_code == 2  # a usage error
 
 
 def test_chat_reads_lines_and_numbers_press_buttons(run):

@@ -103,8 +103,27 @@ def test_every_decision_says_why():
     assert why(("visa", 70), ("pass", 40)) == decision.NOT_SURE
     assert why((NOT_OURS, 90), ("visa", 60)) == decision.CLOSEST_NOT_OURS
     assert why() == decision.NOTHING_CLOSE
+    assert why(("visa", 45), ("pass", 44)) == decision.NOTHING_CLOSE  # below any choice
     elsewhere = [Candidate("visa", 90, "", "en", elsewhere=True)]
     assert decide(elsewhere, t, topics).reason == decision.ELSEWHERE
+    someone_elses = [*elsewhere, Candidate(NOT_OURS, 88, "", "en")]
+    assert decide(someone_elses, t, topics).reason == decision.SOMEONE_ELSES
+    greeting = decide(_candidates(("hi", 60)), replace(t, small_talk_answer=70), {"hi": "greeting"})
+    assert greeting.reason == decision.SMALL_TALK
+
+
+def test_every_answer_says_which_rule_gave_it():
+    t = _above(45, suggest=30, margin=3, warning_answer=40, long_support=2,
+               suspicion_answer=15, suspicion_gap=20)
+    topics = {"fees": "passport", "scam": "scam-warnings", "phone": "camdigikey", "tax": "tax"}
+    close_call = decide(_candidates(("fees", 42), ("scam", 41)), t, topics)
+    assert close_call.reason == decision.WARNING_CLOSE_CALL
+    asked = [Candidate("fees", 42, "", "en", suspicious=True), Candidate("scam", 30, "", "en")]
+    assert decide(asked, t, topics).reason == decision.SCAM_QUESTION
+    agree = (("camdigikey", 41.0), ("camdigikey", 35.0), ("tax", 46.0))
+    story = [Candidate("phone", 33, "", "en", words=20, sentences=agree),
+             Candidate("tax", 10, "", "en", words=20, sentences=agree)]
+    assert decide(story, t, topics).reason == decision.SENTENCES_AGREE
 
 
 def test_close_candidates_of_different_topics_become_choices():

@@ -89,7 +89,7 @@ SURE = "sure enough"
 SCAM_QUESTION = "asks whether something is a scam"
 SENTENCES_AGREE = "its sentences agree"
 WARNING_CLOSE_CALL = "a scam warning in a close call"
-NOTHING_CLOSE = "nothing close"
+NOTHING_CLOSE = "nothing close enough to offer"
 CLOSEST_NOT_OURS = "closest to a question marked not ours"
 SOMEONE_ELSES = "someone else's service"
 ELSEWHERE = "about somewhere else"
@@ -167,7 +167,8 @@ def decide(
               else SMALL_TALK if _small_talk(best, thresholds, topic_of) else NOT_SURE)
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)
     if not choices:
-        return Decision(FALLBACK, None, (), reason)
+        # Below what would be offered, the low score is the cause, whatever else held it back.
+        return Decision(FALLBACK, None, (), NOTHING_CLOSE)
     return Decision(SUGGEST, None, choices[: thresholds.max_suggestions], reason)
 
 
