@@ -366,11 +366,35 @@ def test_a_long_message_whose_sentences_agree_is_answered_however_unsure_the_mod
     assert decide(ranked(agree[1:]), t, topics).status != "answer"  # one is not agreement
     weak = (("camdigikey", 41.0), ("camdigikey", 20.0))  # a sentence too weak to vote
     assert decide(ranked(weak), t, topics).status != "answer"
-    assert decide(ranked(best=28), t, topics).status == "fallback"  # below suggestions
+    assert decide(ranked(best=28), t, topics).status == "suggest"  # below an offer: choices
     assert decide(ranked(second=31), t, topics).status == "answer"  # a close call, still
     assert decide(ranked(rival="scam", second=14), t, topics).status == "answer"  # far
     assert decide(ranked(rival="scam", second=16), t, topics).status != "answer"  # near
     assert decide(ranked(suspicious=True), t, topics).status != "answer"
+
+
+def test_a_long_message_too_weak_to_offer_gets_the_choices_its_sentences_point_to():
+    """A story scoring under the suggestion score as a whole, whose best topic one sentence
+    alone scores an offer for, gets that topic's entries as choices instead of "I don't know";
+    never an answer, never another topic's entries, and not near a question marked not ours."""
+    t = _above(45, suggest=30, margin=3)
+    topics = {"contest": "metaverse-contest", "enter": "metaverse-contest", "visa": "evisa"}
+    said = (("techo-scholarship", 16.0), ("metaverse-contest", 32.0), ("evisa", 28.0))
+
+    def decided(sentences=said, not_ours: float | None = None):
+        ranked = [Candidate("contest", 24, "", "en", words=20, sentences=sentences),
+                  Candidate("enter", 21, "", "en", words=20, sentences=sentences),
+                  Candidate("visa", 20, "", "en", words=20, sentences=sentences)]
+        if not_ours is not None:
+            ranked.append(Candidate(NOT_OURS, not_ours, "", "en"))
+        return decide(ranked, t, topics)
+
+    offered = decided()
+    assert offered.status == "suggest" and offered.reason == decision.SENTENCES_OFFER
+    assert [c.entry_id for c in offered.suggestions] == ["contest", "enter"]
+    assert decided(said[:1] + said[2:]).status == "fallback"  # no sentence for the topic
+    assert decided((("evisa", 40.0),)).status == "fallback"  # another topic's sentence
+    assert decided(not_ours=22).status == "fallback"  # as close to something not ours
 
 
 def test_each_sentence_of_a_long_message_is_ranked_alone(bundled_assistant):

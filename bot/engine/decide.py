@@ -90,6 +90,7 @@ SCAM_QUESTION = "asks whether something is a scam"
 SENTENCES_AGREE = "its sentences agree"
 WARNING_CLOSE_CALL = "a scam warning in a close call"
 NOTHING_CLOSE = "nothing close enough to offer"
+SENTENCES_OFFER = "a long message offered what its sentences point to"
 CLOSEST_NOT_OURS = "closest to a question marked not ours"
 SOMEONE_ELSES = "someone else's service"
 ELSEWHERE = "about somewhere else"
@@ -167,9 +168,31 @@ def decide(
               else SMALL_TALK if _small_talk(best, thresholds, topic_of) else NOT_SURE)
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)
     if not choices:
+        pointed = () if maybe_not_ours else _pointed_to(ranked, thresholds, topic_of)
+        if pointed:
+            return Decision(SUGGEST, None, pointed[: thresholds.max_suggestions],
+                            SENTENCES_OFFER)
         # Below what would be offered, the low score is the cause, whatever else held it back.
         return Decision(FALLBACK, None, (), NOTHING_CLOSE)
     return Decision(SUGGEST, None, choices[: thresholds.max_suggestions], reason)
+
+
+def _pointed_to(ranked: list[Candidate], thresholds: Thresholds,
+                topic_of: dict[str, str] | None) -> tuple[Candidate, ...]:
+    """The entries of a long message's best topic, best first, when one of its sentences,
+    asked alone, scores an offer for that topic too (`Thresholds.suggest`). A long story scores
+    low as a whole against short variants ("My daughter is 15 … How can they sign up for the
+    metaverse competition?"); "I don't know" would waste what the message and its sentence
+    agree on, and choices are no answer: the person picks, or asks again. Not when the best
+    entry is about somewhere else (nor, the caller sees to it, as close to a question marked
+    not ours)."""
+    best = ranked[0]
+    if best.elsewhere or not best.sentences or topic_of is None:
+        return ()
+    topic = topic_of.get(best.entry_id)
+    if not any(said == topic and score >= thresholds.suggest for said, score in best.sentences):
+        return ()
+    return tuple(c for c in ranked if not c.elsewhere and topic_of.get(c.entry_id) == topic)
 
 
 def weighed_by_model(ranked: list[Candidate], thresholds: Thresholds = DEFAULT_THRESHOLDS,
