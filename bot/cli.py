@@ -778,17 +778,14 @@ def eval_(file, as_json: bool, misses: bool, reasons: bool, sweep: bool) -> None
                      f["suggested_right_pct"], f["out_of_scope"],
                      f["out_of_scope_not_answered_pct"])
             click.echo("  ".join(f"{c!s:>16}" for c in cells))
+    per_language = [(lang, reports[lang]) for lang in ("en", "km") if lang in reports]
     if reasons and not as_json:
-        for lang, report in sorted(reports.items()):
-            if lang not in ("en", "km"):
-                continue
+        for lang, report in per_language:
             click.echo(f"{lang}: {report.in_scope} in scope, not answered right because:")
             for reason, count in report.losses.most_common():
                 click.echo(f"  {report.pct(count, report.in_scope):5.1f}%  {count:5}  {reason}")
     if misses:
-        for lang, report in sorted(reports.items()):
-            if lang not in ("en", "km"):
-                continue
+        for lang, report in per_language:
             for row, answer in report.misses:
                 got = answer.entry.topic if answer.entry else ",".join(
                     s.entry.topic for s in answer.suggestions)

@@ -163,9 +163,6 @@ def decide(
         # About someone else's service ("I forgot my ABA app password"), and as close to a
         # question editors marked not ours as to any entry: nothing of ours to offer.
         return Decision(FALLBACK, None, (), SOMEONE_ELSES)
-    reason = (ELSEWHERE if best.elsewhere else CLOSE_CALL if close_call
-              else NEAR_NOT_OURS if maybe_not_ours
-              else SMALL_TALK if _small_talk(best, thresholds, topic_of) else NOT_SURE)
     choices = tuple(c for c in ranked if c.score >= thresholds.suggest)
     if not choices:
         pointed = () if maybe_not_ours else _pointed_to(ranked, thresholds, topic_of)
@@ -174,6 +171,9 @@ def decide(
                             SENTENCES_OFFER)
         # Below what would be offered, the low score is the cause, whatever else held it back.
         return Decision(FALLBACK, None, (), NOTHING_CLOSE)
+    reason = (ELSEWHERE if best.elsewhere else CLOSE_CALL if close_call
+              else NEAR_NOT_OURS if maybe_not_ours
+              else SMALL_TALK if _small_talk(best, thresholds, topic_of) else NOT_SURE)
     return Decision(SUGGEST, None, choices[: thresholds.max_suggestions], reason)
 
 
