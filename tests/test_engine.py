@@ -350,27 +350,39 @@ def test_a_close_call_with_a_scam_warning_is_answered_with_the_warning():
 
 def test_a_long_message_whose_sentences_agree_is_answered_however_unsure_the_model():
     """A story of several sentences scores low against short variants; two or more of its
-    sentences pointing to the best entry's topic (each with an entry worth offering) answer it,
-    from the suggestion score up, and not near a scam warning or when it asks about a scam."""
+    sentences pointing to one topic (each with an entry worth offering), more than to any
+    other, answer it with the whole message's best entry of that topic, however low the whole
+    scores and whichever topic its story words put first; not near a scam warning, not with an
+    entry about somewhere else, and not when it asks about a scam."""
     t = _above(45, suggest=30, margin=3, long_support=2, suspicion_answer=15, suspicion_gap=20)
-    topics = {"phone": "camdigikey", "tax": "tax", "scam": "scam-warnings"}
+    topics = {"phone": "camdigikey", "tax": "tax", "scam": "scam-warnings",
+              "birth": "civil-registration"}
     agree = (("camdigikey", 41.0), ("camdigikey", 35.0), ("tax", 46.0))
 
     def ranked(sentences=agree, best: float = 33, rival: str = "tax", second: float = 10,
-               suspicious: bool = False) -> list[Candidate]:
+               suspicious: bool = False, elsewhere: bool = False) -> list[Candidate]:
         return [Candidate("phone", best, "", "en", words=20, suspicious=suspicious,
-                          sentences=sentences),
+                          sentences=sentences, elsewhere=elsewhere),
                 Candidate(rival, second, "", "en", words=20, sentences=sentences)]
 
-    assert decide(ranked(), t, topics).status == "answer"
+    answered = decide(ranked(), t, topics)
+    assert answered.status == "answer" and answered.reason == decision.SENTENCES_AGREE
     assert decide(ranked(agree[1:]), t, topics).status != "answer"  # one is not agreement
     weak = (("camdigikey", 41.0), ("camdigikey", 20.0))  # a sentence too weak to vote
     assert decide(ranked(weak), t, topics).status != "answer"
-    assert decide(ranked(best=28), t, topics).status == "suggest"  # below an offer: choices
+    tied = (*agree, ("tax", 40.0))  # as many for another topic
+    assert decide(ranked(tied), t, topics).status != "answer"
+    assert decide(ranked(best=20), t, topics).status == "answer"  # however low the whole
     assert decide(ranked(second=31), t, topics).status == "answer"  # a close call, still
     assert decide(ranked(rival="scam", second=14), t, topics).status == "answer"  # far
     assert decide(ranked(rival="scam", second=16), t, topics).status != "answer"  # near
     assert decide(ranked(suspicious=True), t, topics).status != "answer"
+    assert decide(ranked(elsewhere=True), t, topics).status != "answer"
+    # The story put a civil certificate first; the sentences agree on the company's tax.
+    on_tax = (("civil-registration", 24.0), ("tax", 36.0), ("tax", 62.0))
+    story = [Candidate("birth", 29, "", "en", words=20, sentences=on_tax),
+             Candidate("tax", 27, "", "en", words=20, sentences=on_tax)]
+    assert decide(story, t, topics).best.entry_id == "tax"
 
 
 def test_a_long_message_too_weak_to_offer_gets_the_choices_its_sentences_point_to():

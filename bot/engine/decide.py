@@ -61,12 +61,15 @@ class Thresholds:
     # is a question about the bot: best answered by these topics, it is not sent to a warning.
     about_the_bot: tuple[str, ...] = ("about-bot",)
     # A message of several sentences is answered when this many of its sentences, asked alone,
-    # point to the best entry's topic with an entry that would at least be offered as a choice
-    # (`suggest`), more of them than to any other topic, and the best entry scores at least
-    # `suggest` too, however unsure the model is: a long story scores low against short
-    # variants whatever it is about, and sentences that agree say what it is about. Never when
-    # the question asks whether something is a scam, nor with a scam warning near enough that
-    # a scam question would get it (`suspicion_gap`): the story may be the scam. A rule of the
+    # point to one topic with an entry that would at least be offered as a choice (`suggest`),
+    # more of them than to any other topic, however unsure the model is and however low the
+    # whole message scores: a long story scores low against short variants whatever it is
+    # about, and its story words can even lift another topic to the top ("We opened a bakery
+    # … our company certificate … How do we register?" ranks a civil certificate first), while
+    # sentences that agree say what it is about. It is answered with the whole message's best
+    # entry of that topic, unless that entry is about somewhere else. Never when the question
+    # asks whether something is a scam, nor with a scam warning near enough that a scam
+    # question would get it (`suspicion_gap`): the story may be the scam. A rule of the
     # product, not fitted: checked on the dev sets' long messages and on 60 long near-miss
     # messages written to test it (tests/data/long_near_miss_questions.jsonl), of which it
     # answers none.
@@ -151,8 +154,9 @@ def decide(
             features(ranked, topic_of)) >= thresholds.certainty
     if confident and not best.elsewhere:
         return Decision(ANSWER, best, (), SURE)
-    if not maybe_not_ours and _sentences_agree(ranked, thresholds, topic_of):
-        return Decision(ANSWER, best, (), SENTENCES_AGREE)
+    agreed = None if maybe_not_ours else _agreed(ranked, thresholds, topic_of)
+    if agreed is not None:
+        return Decision(ANSWER, agreed, (), SENTENCES_AGREE)
     if close_call and not maybe_not_ours:
         # A close call between a service and the warning about a scam imitating it.
         warning = next((c for c in (best, runner_up)
@@ -236,19 +240,27 @@ def _suspected(ranked: list[Candidate], thresholds: Thresholds,
                key=lambda c: (c.pooled, c.score), default=None)
 
 
-def _sentences_agree(ranked: list[Candidate], thresholds: Thresholds,
-                     topic_of: dict[str, str] | None) -> bool:
-    """Whether a long message's sentences agree on its best entry's topic
-    (`Thresholds.long_support`)."""
+def _agreed(ranked: list[Candidate], thresholds: Thresholds,
+            topic_of: dict[str, str] | None) -> Candidate | None:
+    """The entry that answers a long message whose sentences agree on a topic
+    (`Thresholds.long_support`): the whole message's best entry of that topic, which need not
+    be its best entry overall. None when they do not agree, or the entry is about somewhere
+    else, or a scam warning is near it."""
     best = ranked[0]
-    if best.elsewhere or best.suspicious or best.score < thresholds.suggest or not best.sentences:
-        return False
+    if topic_of is None or best.suspicious or not best.sentences:
+        return None
     votes = Counter(topic for topic, score in best.sentences if score >= thresholds.suggest)
-    mine = votes.pop(topic_of.get(best.entry_id, best.entry_id) if topic_of else best.entry_id, 0)
-    if mine < thresholds.long_support or mine <= max(votes.values(), default=0):
-        return False
-    near = _near_warning(best, thresholds)
-    return not any(_warning(c, thresholds, topic_of, floor=near) for c in ranked[1:])
+    leading = votes.most_common(2)
+    if (not leading or leading[0][1] < thresholds.long_support
+            or (len(leading) > 1 and leading[1][1] == leading[0][1])):
+        return None
+    chosen = next((c for c in ranked if topic_of.get(c.entry_id) == leading[0][0]), None)
+    if chosen is None or chosen.elsewhere:
+        return None
+    near = _near_warning(chosen, thresholds)
+    if any(_warning(c, thresholds, topic_of, floor=near) for c in ranked if c is not chosen):
+        return None
+    return chosen
 
 
 def _near_warning(best: Candidate, thresholds: Thresholds) -> float:
