@@ -424,6 +424,12 @@ def test_each_sentence_of_a_long_message_is_ranked_alone(bundled_assistant):
     chatter = " ".join(f"Day {n} we went to the market and bought rice." for n in range(10))
     asked = matcher.rank(chatter + " How do I renew my passport?")[0].sentences
     assert len(asked) == 8 and asked[-1][0] == "passport"
+    # a message with no full stop is read by its clauses between commas, one with full stops
+    # by its sentences only
+    clauses = matcher.rank("scan QR ler ekasa, min chenh avey te bong, ekasa kleng ot?")
+    assert len(clauses[0].sentences) >= 2
+    assert len(matcher.rank("I lost my ID card, my wallet too. What now, please?")[0].sentences
+               ) == 2
 
 
 def test_asking_whether_something_is_a_scam_is_answered_with_the_warning():

@@ -414,12 +414,17 @@ class Matcher:
         What should I do?"): against short variants the whole scores low whatever it is about,
         but its sentences, asked one by one, often point to one topic again and again. A
         sentence of one content word ("What should I do?") says nothing and is left out. The
-        decision weighs them (`Thresholds.long_support`)."""
+        decision weighs them (`Thresholds.long_support`). A message with no full stop is read
+        by its clauses between commas: romanised Khmer sets its sentences apart with commas
+        alone ("scan QR ler ekasa, min chenh avey te bong, ekasa kleng ot?"). Each clause
+        costs one more ranking (docs/performance.md)."""
         # At most `_MAX_SENTENCES`, each ranked in full: of a longer message its first and last
         # ones, where people set out what it is about and ask their question. A 1000-character
         # message takes 9.5 ms whole; with its twenty sentences ranked too, 77 ms; with eight,
         # 30 ms.
         sentences = [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
+        if len(sentences) < 2:
+            sentences = [s for s in _CLAUSE_BREAK.split(text) if s.strip()]
         if len(sentences) > _MAX_SENTENCES:
             half = _MAX_SENTENCES // 2
             sentences = sentences[:half] + sentences[-half:]
@@ -437,6 +442,8 @@ class Matcher:
 # Where a sentence ends: a Khmer full stop (។, ៕), with or without a space after it; a Latin
 # full stop, question or exclamation mark before a space; a line break.
 _SENTENCE_BREAK = re.compile(r"(?<=[។៕])\s*|(?<=[.?!])\s+|\n+")
+# Where a clause ends in a message of one sentence: a comma before a space.
+_CLAUSE_BREAK = re.compile(r",\s+")
 _MAX_SENTENCES = 8
 
 
