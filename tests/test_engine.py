@@ -9,7 +9,7 @@ import pytest
 import bot.engine.decide as decision
 from bot.engine.confidence import Confidence
 from bot.engine.decide import Thresholds, decide
-from bot.engine.matcher import NOT_OURS, Candidate, Matcher
+from bot.engine.matcher import NOT_OURS, Candidate, Matcher, Said
 from bot.engine.scope import Scope
 from bot.engine.segment import Analyzer, romanised_fold, romanised_outline, romanised_skeleton
 from bot.model import Entry, EntryText, Question
@@ -120,7 +120,7 @@ def test_every_answer_says_which_rule_gave_it():
     assert close_call.reason == decision.WARNING_CLOSE_CALL
     asked = [Candidate("fees", 42, "", "en", suspicious=True), Candidate("scam", 30, "", "en")]
     assert decide(asked, t, topics).reason == decision.SCAM_QUESTION
-    agree = (("camdigikey", 41.0), ("camdigikey", 35.0), ("tax", 46.0))
+    agree = (Said("camdigikey", 41.0), Said("camdigikey", 35.0), Said("tax", 46.0))
     story = [Candidate("phone", 33, "", "en", words=20, sentences=agree),
              Candidate("tax", 10, "", "en", words=20, sentences=agree)]
     assert decide(story, t, topics).reason == decision.SENTENCES_AGREE
@@ -357,7 +357,7 @@ def test_a_long_message_whose_sentences_agree_is_answered_however_unsure_the_mod
     t = _above(45, suggest=30, margin=3, long_support=2, suspicion_answer=15, suspicion_gap=20)
     topics = {"phone": "camdigikey", "tax": "tax", "scam": "scam-warnings",
               "birth": "civil-registration"}
-    agree = (("camdigikey", 41.0), ("camdigikey", 35.0), ("tax", 46.0))
+    agree = (Said("camdigikey", 41.0), Said("camdigikey", 35.0), Said("tax", 46.0))
 
     def ranked(sentences=agree, best: float = 33, rival: str = "tax", second: float = 10,
                suspicious: bool = False, elsewhere: bool = False) -> list[Candidate]:
@@ -368,9 +368,9 @@ def test_a_long_message_whose_sentences_agree_is_answered_however_unsure_the_mod
     answered = decide(ranked(), t, topics)
     assert answered.status == "answer" and answered.reason == decision.SENTENCES_AGREE
     assert decide(ranked(agree[1:]), t, topics).status != "answer"  # one is not agreement
-    weak = (("camdigikey", 41.0), ("camdigikey", 20.0))  # a sentence too weak to vote
+    weak = (Said("camdigikey", 41.0), Said("camdigikey", 20.0))  # a sentence too weak to vote
     assert decide(ranked(weak), t, topics).status != "answer"
-    tied = (*agree, ("tax", 40.0))  # as many for another topic
+    tied = (*agree, Said("tax", 40.0))  # as many for another topic
     assert decide(ranked(tied), t, topics).status != "answer"
     assert decide(ranked(best=20), t, topics).status == "answer"  # however low the whole
     assert decide(ranked(second=31), t, topics).status == "answer"  # a close call, still
@@ -378,11 +378,17 @@ def test_a_long_message_whose_sentences_agree_is_answered_however_unsure_the_mod
     assert decide(ranked(rival="scam", second=16), t, topics).status != "answer"  # near
     assert decide(ranked(suspicious=True), t, topics).status != "answer"
     assert decide(ranked(elsewhere=True), t, topics).status != "answer"
-    # The story put a civil certificate first; the sentences agree on the company's tax.
-    on_tax = (("civil-registration", 24.0), ("tax", 36.0), ("tax", 62.0))
+    # The story put a civil certificate first; the sentences agree on the company's tax, and
+    # the last of them, the question, on its patent: the entry it points to answers, when the
+    # whole message ranks it at all; else the whole message's best entry of the topic.
+    topics |= {"patent": "tax"}
+    on_tax = (Said("civil-registration", 24.0, "birth"), Said("tax", 36.0, "tax"),
+              Said("tax", 62.0, "patent"))
     story = [Candidate("birth", 29, "", "en", words=20, sentences=on_tax),
-             Candidate("tax", 27, "", "en", words=20, sentences=on_tax)]
-    assert decide(story, t, topics).best.entry_id == "tax"
+             Candidate("tax", 27, "", "en", words=20, sentences=on_tax),
+             Candidate("patent", 25, "", "en", words=20, sentences=on_tax)]
+    assert decide(story, t, topics).best.entry_id == "patent"
+    assert decide(story[:2], t, topics).best.entry_id == "tax"
 
 
 def test_a_long_message_too_weak_to_offer_gets_the_choices_its_sentences_point_to():
@@ -391,7 +397,7 @@ def test_a_long_message_too_weak_to_offer_gets_the_choices_its_sentences_point_t
     never an answer, never another topic's entries, and not near a question marked not ours."""
     t = _above(45, suggest=30, margin=3)
     topics = {"contest": "metaverse-contest", "enter": "metaverse-contest", "visa": "evisa"}
-    said = (("techo-scholarship", 16.0), ("metaverse-contest", 32.0), ("evisa", 28.0))
+    said = (Said("techo-scholarship", 16.0), Said("metaverse-contest", 32.0), Said("evisa", 28.0))
 
     def decided(sentences=said, not_ours: float | None = None):
         ranked = [Candidate("contest", 24, "", "en", words=20, sentences=sentences),
@@ -405,7 +411,7 @@ def test_a_long_message_too_weak_to_offer_gets_the_choices_its_sentences_point_t
     assert offered.status == "suggest" and offered.reason == decision.SENTENCES_OFFER
     assert [c.entry_id for c in offered.suggestions] == ["contest", "enter"]
     assert decided(said[:1] + said[2:]).status == "fallback"  # no sentence for the topic
-    assert decided((("evisa", 40.0),)).status == "fallback"  # another topic's sentence
+    assert decided((Said("evisa", 40.0),)).status == "fallback"  # another topic's sentence
     assert decided(not_ours=22).status == "fallback"  # as close to something not ours
 
 
@@ -414,7 +420,7 @@ def test_each_sentence_of_a_long_message_is_ranked_alone(bundled_assistant):
     story = ("My phone was stolen last week and CamDigiKey was on it. I got a new SIM with the "
              "same number. Now CamDigiKey keeps failing at the face scan. What should I do?")
     sentences = matcher.rank(story)[0].sentences
-    assert [topic for topic, _score in sentences].count("camdigikey") >= 2
+    assert [said.topic for said in sentences].count("camdigikey") >= 2
     assert len(sentences) == 4
     assert matcher.rank("camdigikey on a new phone")[0].sentences == ()
     assert matcher.rank_entries(story, 3)[0].sentences == ()  # choices need no sentences
@@ -423,7 +429,7 @@ def test_each_sentence_of_a_long_message_is_ranked_alone(bundled_assistant):
     # of a longer story, its first and last sentences: the question at the end still counts
     chatter = " ".join(f"Day {n} we went to the market and bought rice." for n in range(10))
     asked = matcher.rank(chatter + " How do I renew my passport?")[0].sentences
-    assert len(asked) == 8 and asked[-1][0] == "passport"
+    assert len(asked) == 8 and asked[-1].topic == "passport"
     # a message with no full stop is read by its clauses between commas, one with full stops
     # by its sentences only
     clauses = matcher.rank("scan QR ler ekasa, min chenh avey te bong, ekasa kleng ot?")

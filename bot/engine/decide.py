@@ -194,7 +194,8 @@ def _pointed_to(ranked: list[Candidate], thresholds: Thresholds,
     if best.elsewhere or not best.sentences or topic_of is None:
         return ()
     topic = topic_of.get(best.entry_id)
-    if not any(said == topic and score >= thresholds.suggest for said, score in best.sentences):
+    if not any(said.topic == topic and said.score >= thresholds.suggest
+               for said in best.sentences):
         return ()
     return tuple(c for c in ranked if not c.elsewhere and topic_of.get(c.entry_id) == topic)
 
@@ -243,18 +244,24 @@ def _suspected(ranked: list[Candidate], thresholds: Thresholds,
 def _agreed(ranked: list[Candidate], thresholds: Thresholds,
             topic_of: dict[str, str] | None) -> Candidate | None:
     """The entry that answers a long message whose sentences agree on a topic
-    (`Thresholds.long_support`): the whole message's best entry of that topic, which need not
-    be its best entry overall. None when they do not agree, or the entry is about somewhere
-    else, or a scam warning is near it."""
+    (`Thresholds.long_support`), which need not be the message's best topic overall: the entry
+    the last of those sentences points to, where people ask their question after the story
+    ("My grandmother never had an ID card … How can she get one at her age?" is a first card,
+    though "her name" in the story reads like a correction), when the whole message ranks it
+    too; else the whole message's best entry of that topic. None when they do not agree, or
+    the entry is about somewhere else, or a scam warning is near it."""
     best = ranked[0]
     if topic_of is None or best.suspicious or not best.sentences:
         return None
-    votes = Counter(topic for topic, score in best.sentences if score >= thresholds.suggest)
-    leading = votes.most_common(2)
+    voting = [said for said in best.sentences if said.score >= thresholds.suggest]
+    leading = Counter(said.topic for said in voting).most_common(2)
     if (not leading or leading[0][1] < thresholds.long_support
             or (len(leading) > 1 and leading[1][1] == leading[0][1])):
         return None
-    chosen = next((c for c in ranked if topic_of.get(c.entry_id) == leading[0][0]), None)
+    topic = leading[0][0]
+    asked = [said.entry_id for said in voting if said.topic == topic][-1]
+    chosen = next((c for c in ranked if c.entry_id == asked), None) or next(
+        (c for c in ranked if topic_of.get(c.entry_id) == topic), None)
     if chosen is None or chosen.elsewhere:
         return None
     near = _near_warning(chosen, thresholds)

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -36,6 +37,15 @@ NOT_OURS = "(not ours)"
 WARNING_TOPICS: tuple[str, ...] = ("scam-warnings",)
 
 
+class Said(NamedTuple):
+    """What one sentence of a long message, asked alone, points to: its best entry's topic,
+    that entry's score, and the entry."""
+
+    topic: str
+    score: float
+    entry_id: str = ""
+
+
 @dataclass(frozen=True)
 class Candidate:
     """An entry with its best-matching variant and that variant's score (0–100).
@@ -54,9 +64,9 @@ class Candidate:
     novel: float = 0.0  # share of the question's weight in words no entry uses, 0–1
     suspicious: bool = False  # the question asks whether something is a scam (`Scope.suspicion`)
     # In a message of several sentences: for each sentence of two content words or more, asked
-    # alone, the topic of its best entry and that entry's score (`Matcher.rank`); the same for
-    # every candidate of the question. Empty for a message of one sentence.
-    sentences: tuple[tuple[str, float], ...] = ()
+    # alone, what it points to (`Said`, `Matcher.rank`); the same for every candidate of the
+    # question. Empty for a message of one sentence.
+    sentences: tuple[Said, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -434,8 +444,8 @@ class Matcher:
         for sentence in sentences:
             first = self.rank(sentence, 1, sentences=False)
             if first and first[0].words >= 2:
-                found.append((self._topic_of.get(first[0].entry_id, first[0].entry_id),
-                              first[0].score))
+                found.append(Said(self._topic_of.get(first[0].entry_id, first[0].entry_id),
+                                  first[0].score, first[0].entry_id))
         return [replace(c, sentences=tuple(found)) for c in ranked]
 
 
