@@ -96,6 +96,24 @@ def test_a_country_after_for_is_a_destination_not_a_nationality():
     assert not mentions("e-arrival card for japan").origins
 
 
+def test_a_foreign_licence_converted_into_a_cambodian_one_is_what_the_asker_brings():
+    named = mentions("Can I swap my UK driving licence for a Cambodian one?")
+    assert not named.schemes and named.converted == {"uk"} and "uk" in named.incidental
+    assert mentions("ខ្ញុំមានប័ណ្ណបើកបរថៃ ចង់ប្តូរជាប័ណ្ណបើកបរខ្មែរ").converted == {"ថៃ"}
+    # the "to" of "how to convert" is no "into"; nor is a Cambodian licence made Korean
+    assert not mentions("how to convert my cambodian license to a korean driving licence"
+                        ).converted
+    assert mentions("ចង់ប្តូរលីសង់ខ្មែរទៅជាលីសង់កូរ៉េ").schemes
+
+
+@pytest.mark.parametrize("question", [
+    "I want to convert my Thai licence to a Cambodian driving licence",
+    "ខ្ញុំមានប័ណ្ណបើកបរថៃ ចង់ប្តូរជាប័ណ្ណបើកបរខ្មែរ"])
+def test_converting_a_foreign_licence_gets_the_entry_for_foreigners(bundled_assistant, question):
+    answer = bundled_assistant.ask(question)
+    assert answer.status == "answer" and answer.entry.id == "driving-licence-foreigners"
+
+
 def test_a_bare_word_shared_by_several_services_gets_choices(bundled_assistant):
     answer = bundled_assistant.ask("renew")  # ID card, driving licence or passport?
     assert answer.status == "suggest"

@@ -285,10 +285,16 @@ class Matcher:
         A destination some entry speaks of ("Korea", for the embassy in Seoul) still scores.
         So does a single digit, or a number no entry uses ("2 kids", texting's "2" for "to" and
         "4" for "for"): it says nothing about which service is meant. A longer number the
-        knowledge uses (a hotline, a Prakas) still counts."""
+        knowledge uses (a hotline, a Prakas) still counts. A country converted from
+        (`Mentions.converted`) reads as the word for foreign."""
         kept = [w for w in words
                 if (w not in named.incidental or (w in named.destinations and w in self._postings))
                 and not (w.isdigit() and (len(w) == 1 or w not in self._postings))]
+        # A country whose licence is converted into a Cambodian one stands for any foreign one,
+        # as the entries for foreigners put it ("convert foreign driving licence").
+        kept += [foreign for place in named.converted
+                 for foreign in sorted(self.scope.marker("foreign"))
+                 if foreign.isascii() == place.isascii() and foreign in self._postings]
         return kept or words
 
     def _uses(self, entry: int, word: str) -> bool:

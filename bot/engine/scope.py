@@ -32,7 +32,7 @@ WORD_LISTS: tuple[str, ...] = (
 MARKER_LISTS: tuple[str, ...] = (
     "origin_before", "origin_after", "nationality_before", "nationality_nouns", "people",
     "scheme_after", "visa_kinds", "scheme_before", "destination_before", "going",
-    "language_before", "language_after")
+    "language_before", "language_after", "converting", "into", "foreign")
 # The lists whose items are whole phrases or questions, one per item.
 PHRASE_LISTS: tuple[str, ...] = (
     "not_ours_phrases", "banks_own", "suspicion", "not_ours_questions")
@@ -42,6 +42,9 @@ _ARTICLES = frozenset({"the", "a"})
 # How many words ahead of a place a Khmer "going" word still marks it as a destination: the
 # purpose often takes three words between them ("ទៅ|ប្រកួត|កីឡា|នៅ|សិង្ហបុរី").
 _GOING_REACH = 4
+# How many words before the nation's name an "into" word may be ("to a Cambodian one",
+# "ជាប័ណ្ណបើកបរខ្មែរ": the thing converted sits between them).
+_INTO_REACH = 3
 
 _US_RE = re.compile(r"\bU\.?S\.?A?\b(?!\w)")
 
@@ -167,6 +170,13 @@ class Scope:
                     destinations.add(word)
                     incidental.add(word)
         joined = {w for words in clauses for w in words}
+        converted: set[str] = set()
+        if schemes and self._into_home_nation(clauses, joined):
+            # "convert my UK licence to a Cambodian one": the foreign licence is what the asker
+            # brings, and the question is about the nation's own.
+            converted, schemes = schemes, set()
+            origins |= converted
+            incidental |= converted
         ours = bool(joined & self.services)
         phrases = self.not_ours_phrases if ours else self.not_ours_phrases + self.banks_own
         banks = frozenset() if ours else joined & self.banks
@@ -176,6 +186,7 @@ class Scope:
             incidental=frozenset(incidental),
             schemes=frozenset(schemes),
             destinations=frozenset(destinations),
+            converted=frozenset(converted),
             not_ours=frozenset(joined & self.not_ours_words | banks).union(
                 p for p in phrases if _says(normalized, p, whole=False)),
             home_nation=bool(joined & self.home_nation),
@@ -211,6 +222,24 @@ class Scope:
             return "origin"
         return None
 
+    def _into_home_nation(self, clauses: list[list[str]], joined: set[str]) -> bool:
+        """Whether the question converts something into the nation's own: the nation's name a
+        few words after an "into" word ("to a Cambodian one", "ជាប័ណ្ណបើកបរខ្មែរ") that follows a
+        converting word ("convert", "swap", "ប្តូរ") in the same clause. "How to convert my
+        Cambodian licence to a Korean one" is not."""
+        converting, into = self.marker("converting"), self.marker("into")
+        if not joined & converting:
+            return False
+        for words in clauses:
+            for i, word in enumerate(words):
+                if word not in self.home_nation:
+                    continue
+                # the "into" word after a converting one: not the "to" of "how to convert"
+                for j in range(max(i - _INTO_REACH, 0), i):
+                    if words[j] in into and converting & set(words[:j]):
+                        return True
+        return False
+
     def _is_language(self, words: list[str], i: int) -> bool:
         """Whether the place word at `i` names a language ("speak Korean", "ភាសាកូរ៉េ"), which
         says nothing about where the question is about."""
@@ -236,6 +265,9 @@ class Mentions:
     incidental: frozenset[str] = frozenset()
     schemes: frozenset[str] = frozenset()  # places whose own visa or arrival card is asked about
     destinations: frozenset[str] = frozenset()  # places the asker is going to
+    # places whose scheme the asker converts into the nation's own ("my UK licence to a
+    # Cambodian one"): the matcher reads them as the word for foreign (`markers: foreign`)
+    converted: frozenset[str] = frozenset()
     not_ours: frozenset[str] = frozenset()  # subjects and phrases that are not ours
     home_nation: bool = False
     home_place: bool = False
