@@ -351,8 +351,9 @@ def test_a_close_call_with_a_scam_warning_is_answered_with_the_warning():
 def test_a_long_message_whose_sentences_agree_is_answered_however_unsure_the_model():
     """A story of several sentences scores low against short variants; two or more of its
     sentences pointing to one topic (each with an entry worth offering), more than to any
-    other, answer it with the whole message's best entry of that topic, however low the whole
-    scores and whichever topic its story words put first; not near a scam warning, not with an
+    other, answer it, however low the whole scores and whichever topic its story words put
+    first, as long as its last sentence, the question, is one of them; with the entry that
+    sentence points to. Not near a scam warning or a question marked not ours, not with an
     entry about somewhere else, and not when it asks about a scam."""
     t = _above(45, suggest=30, margin=3, long_support=2, suspicion_answer=15, suspicion_gap=20)
     topics = {"phone": "camdigikey", "tax": "tax", "scam": "scam-warnings",
@@ -372,7 +373,9 @@ def test_a_long_message_whose_sentences_agree_is_answered_however_unsure_the_mod
     assert decide(ranked(weak), t, topics).status != "answer"
     tied = (*agree, Said("tax", 40.0))  # as many for another topic
     assert decide(ranked(tied), t, topics).status != "answer"
-    assert decide(ranked(best=20), t, topics).status == "answer"  # however low the whole
+    asked_last = (Said("tax", 46.0), Said("camdigikey", 41.0), Said("camdigikey", 35.0))
+    assert decide(ranked(asked_last, best=20), t, topics).status == "answer"  # however low
+    assert decide(ranked(best=20), t, topics).status != "answer"  # its question is on tax
     assert decide(ranked(second=31), t, topics).status == "answer"  # a close call, still
     assert decide(ranked(rival="scam", second=14), t, topics).status == "answer"  # far
     assert decide(ranked(rival="scam", second=16), t, topics).status != "answer"  # near
@@ -389,6 +392,15 @@ def test_a_long_message_whose_sentences_agree_is_answered_however_unsure_the_mod
              Candidate("patent", 25, "", "en", words=20, sentences=on_tax)]
     assert decide(story, t, topics).best.entry_id == "patent"
     assert decide(story[:2], t, topics).best.entry_id == "tax"
+    # ... but only when its question agrees: a story naming a service twice and then asking
+    # about something else is not answered with the service
+    off_topic = (Said("tax", 40.0, "tax"), Said("tax", 36.0, "tax"), Said("about-bot", 20.0))
+    asked_else = [replace(c, sentences=off_topic) for c in story]
+    assert decide(asked_else, t, topics).status != "answer"
+    # nor near a question marked not ours, nor when the best entry is about somewhere else
+    assert decide([*story, Candidate(NOT_OURS, 24, "", "en")], t, topics).status != "answer"
+    assert decide([replace(story[0], elsewhere=True), *story[1:]], t, topics
+                  ).status != "answer"
 
 
 def test_a_long_message_too_weak_to_offer_gets_the_choices_its_sentences_point_to():
@@ -430,8 +442,8 @@ def test_each_sentence_of_a_long_message_is_ranked_alone(bundled_assistant):
     chatter = " ".join(f"Day {n} we went to the market and bought rice." for n in range(10))
     asked = matcher.rank(chatter + " How do I renew my passport?")[0].sentences
     assert len(asked) == 8 and asked[-1].topic == "passport"
-    # a message with no full stop is read by its clauses between commas, one with full stops
-    # by its sentences only
+    # a message of one sentence is read by its clauses between commas, one of several by its
+    # sentences only
     clauses = matcher.rank("scan QR ler ekasa, min chenh avey te bong, ekasa kleng ot?")
     assert len(clauses[0].sentences) >= 2
     assert len(matcher.rank("I lost my ID card, my wallet too. What now, please?")[0].sentences

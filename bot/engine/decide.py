@@ -66,10 +66,11 @@ class Thresholds:
     # whole message scores: a long story scores low against short variants whatever it is
     # about, and its story words can even lift another topic to the top ("We opened a bakery
     # … our company certificate … How do we register?" ranks a civil certificate first), while
-    # sentences that agree say what it is about. It is answered with the whole message's best
-    # entry of that topic, unless that entry is about somewhere else. Never when the question
-    # asks whether something is a scam, nor with a scam warning near enough that a scam
-    # question would get it (`suspicion_gap`): the story may be the scam. A rule of the
+    # sentences that agree say what it is about; but then the message's last sentence, its
+    # question, must be one of them. It is answered with the entry the last of them points to
+    # (`_agreed`), unless that entry is about somewhere else. Never when the question asks
+    # whether something is a scam, nor with a scam warning near enough that a scam question
+    # would get it (`suspicion_gap`): the story may be the scam. A rule of the
     # product, not fitted: checked on the dev sets' long messages and on 60 long near-miss
     # messages written to test it (tests/data/long_near_miss_questions.jsonl), of which it
     # answers none.
@@ -154,7 +155,7 @@ def decide(
             features(ranked, topic_of)) >= thresholds.certainty
     if confident and not best.elsewhere:
         return Decision(ANSWER, best, (), SURE)
-    agreed = None if maybe_not_ours else _agreed(ranked, thresholds, topic_of)
+    agreed = None if maybe_not_ours else _agreed(ranked, thresholds, topic_of, not_ours)
     if agreed is not None:
         return Decision(ANSWER, agreed, (), SENTENCES_AGREE)
     if close_call and not maybe_not_ours:
@@ -242,16 +243,22 @@ def _suspected(ranked: list[Candidate], thresholds: Thresholds,
 
 
 def _agreed(ranked: list[Candidate], thresholds: Thresholds,
-            topic_of: dict[str, str] | None) -> Candidate | None:
+            topic_of: dict[str, str] | None, not_ours: Candidate | None = None
+            ) -> Candidate | None:
     """The entry that answers a long message whose sentences agree on a topic
-    (`Thresholds.long_support`), which need not be the message's best topic overall: the entry
-    the last of those sentences points to, where people ask their question after the story
-    ("My grandmother never had an ID card … How can she get one at her age?" is a first card,
-    though "her name" in the story reads like a correction), when the whole message ranks it
-    too; else the whole message's best entry of that topic. None when they do not agree, or
-    the entry is about somewhere else, or a scam warning is near it."""
+    (`Thresholds.long_support`): the entry the last of those sentences points to, where people
+    ask their question after the story ("My grandmother never had an ID card … How can she get
+    one at her age?" is a first card, though "her name" in the story reads like a correction),
+    when the whole message ranks it too; else the whole message's best entry of that topic.
+
+    The topic need not be the whole message's best, nor score an offer as a whole, when the
+    message's last sentence, its question, is one of those that agree: a story can name a
+    service twice and then ask about something else ("My e-visa was approved. The PDF is on my
+    phone. What is the best tuk tuk app?"). None when they do not agree, when the best entry or
+    the chosen one is about somewhere else, when a question marked not ours is within the
+    margin of the chosen one, or when a scam warning is near it."""
     best = ranked[0]
-    if topic_of is None or best.suspicious or not best.sentences:
+    if topic_of is None or best.suspicious or best.elsewhere or not best.sentences:
         return None
     voting = [said for said in best.sentences if said.score >= thresholds.suggest]
     leading = Counter(said.topic for said in voting).most_common(2)
@@ -263,6 +270,12 @@ def _agreed(ranked: list[Candidate], thresholds: Thresholds,
     chosen = next((c for c in ranked if c.entry_id == asked), None) or next(
         (c for c in ranked if topic_of.get(c.entry_id) == topic), None)
     if chosen is None or chosen.elsewhere:
+        return None
+    asked_last = best.sentences[-1]
+    if not (chosen is best and best.score >= thresholds.suggest) and not (
+            asked_last.topic == topic and asked_last.score >= thresholds.suggest):
+        return None
+    if not_ours is not None and chosen.score - not_ours.score < thresholds.margin:
         return None
     near = _near_warning(chosen, thresholds)
     if any(_warning(c, thresholds, topic_of, floor=near) for c in ranked if c is not chosen):

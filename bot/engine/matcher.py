@@ -63,9 +63,10 @@ class Candidate:
     pooled: float = 0.0  # the entry's pooled BM25 evidence for the question, 0–1
     novel: float = 0.0  # share of the question's weight in words no entry uses, 0–1
     suspicious: bool = False  # the question asks whether something is a scam (`Scope.suspicion`)
-    # In a message of several sentences: for each sentence of two content words or more, asked
-    # alone, what it points to (`Said`, `Matcher.rank`); the same for every candidate of the
-    # question. Empty for a message of one sentence.
+    # In a message of several sentences, or of one sentence with clauses set apart by commas:
+    # for each sentence (or clause) of two content words or more, asked alone, what it points
+    # to (`Said`, `Matcher.rank`); the same for every candidate of the question. Empty for a
+    # message of one sentence and one clause.
     sentences: tuple[Said, ...] = ()
 
 
@@ -430,7 +431,7 @@ class Matcher:
         What should I do?"): against short variants the whole scores low whatever it is about,
         but its sentences, asked one by one, often point to one topic again and again. A
         sentence of one content word ("What should I do?") says nothing and is left out. The
-        decision weighs them (`Thresholds.long_support`). A message with no full stop is read
+        decision weighs them (`Thresholds.long_support`). A message of one sentence is read
         by its clauses between commas: romanised Khmer sets its sentences apart with commas
         alone ("scan QR ler ekasa, min chenh avey te bong, ekasa kleng ot?"). Each clause
         costs one more ranking (docs/performance.md)."""
