@@ -450,6 +450,24 @@ def test_each_sentence_of_a_long_message_is_ranked_alone(bundled_assistant):
                ) == 2
 
 
+def test_sentences_are_ranked_only_when_the_decision_reads_them(bundled_assistant, monkeypatch):
+    """Ranking each sentence costs up to four times the message: a question the model answers
+    as sure enough never pays for it, and one that needs them ranks them once."""
+    matcher = bundled_assistant.snapshot.matcher
+    calls: list[list[str]] = []
+    real = matcher._said
+    monkeypatch.setattr(matcher, "_said", lambda sentences: calls.append(sentences) or
+                        real(sentences))
+    story = ("My phone was stolen last week and CamDigiKey was on it. I got a new SIM with the "
+             "same number. Now CamDigiKey keeps failing at the face scan. What should I do?")
+    ranked = matcher.rank(story)
+    assert calls == []
+    assert ranked[0].sentences[0].topic == ranked[1].sentences[0].topic
+    assert len(calls) == 1  # read twice, through two candidates: ranked once
+    sure = bundled_assistant.ask("I lost my passport. How do I get a new passport?")
+    assert sure.status == "answer" and sure.reason == decision.SURE and len(calls) == 1
+
+
 def test_asking_whether_something_is_a_scam_is_answered_with_the_warning():
     """"Passport in 2 days for $300, legit?" ranks the passport entries first; the person needs
     the warning, even below the service and below the score of a close call, as long as it is

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -46,6 +46,32 @@ class Said(NamedTuple):
     entry_id: str = ""
 
 
+class Sentences(Sequence[Said]):
+    """What each sentence of a message points to (`Said`), ranked only when first read.
+
+    Ranking every sentence of a long message costs up to four times the message itself, and
+    only a decision the confidence model cannot make alone reads them (`engine.decide`): a
+    question answered as sure enough never pays for them."""
+
+    def __init__(self, rank: Callable[[], tuple[Said, ...]]) -> None:
+        self._rank = rank
+        self._said: tuple[Said, ...] | None = None
+
+    def _items(self) -> tuple[Said, ...]:
+        if self._said is None:
+            self._said = self._rank()
+        return self._said
+
+    def __getitem__(self, index: int | slice) -> Any:  # a Said, or a tuple of them
+        return self._items()[index]
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __repr__(self) -> str:
+        return repr(self._said) if self._said is not None else "Sentences(not ranked yet)"
+
+
 @dataclass(frozen=True)
 class Candidate:
     """An entry with its best-matching variant and that variant's score (0–100).
@@ -67,7 +93,7 @@ class Candidate:
     # for each sentence (or clause) of two content words or more, asked alone, what it points
     # to (`Said`, `Matcher.rank`); the same for every candidate of the question. Empty for a
     # message of one sentence and one clause.
-    sentences: tuple[Said, ...] = ()
+    sentences: Sequence[Said] = ()
 
 
 @dataclass(frozen=True)
@@ -433,8 +459,8 @@ class Matcher:
         sentence of one content word ("What should I do?") says nothing and is left out. The
         decision weighs them (`Thresholds.long_support`). A message of one sentence is read
         by its clauses between commas: romanised Khmer sets its sentences apart with commas
-        alone ("scan QR ler ekasa, min chenh avey te bong, ekasa kleng ot?"). Each clause
-        costs one more ranking (docs/performance.md)."""
+        alone ("scan QR ler ekasa, min chenh avey te bong, ekasa kleng ot?"). They are ranked
+        only when the decision reads them (`Sentences`)."""
         # At most `_MAX_SENTENCES`, each ranked in full: of a longer message its first and last
         # ones, where people set out what it is about and ask their question. A 1000-character
         # message takes 9.5 ms whole; with its twenty sentences ranked too, 77 ms; with eight,
@@ -447,13 +473,19 @@ class Matcher:
             sentences = sentences[:half] + sentences[-half:]
         if len(sentences) < 2 or not ranked:
             return ranked
+        said = Sentences(lambda: self._said(sentences))
+        return [replace(c, sentences=said) for c in ranked]
+
+    def _said(self, sentences: list[str]) -> tuple[Said, ...]:
+        """What each sentence, asked alone, points to; a sentence of one content word says
+        nothing and is left out."""
         found = []
         for sentence in sentences:
             first = self.rank(sentence, 1, sentences=False)
             if first and first[0].words >= 2:
                 found.append(Said(self._topic_of.get(first[0].entry_id, first[0].entry_id),
                                   first[0].score, first[0].entry_id))
-        return [replace(c, sentences=tuple(found)) for c in ranked]
+        return tuple(found)
 
 
 # Where a sentence ends: a Khmer full stop (។, ៕), with or without a space after it; a Latin
