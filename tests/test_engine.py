@@ -202,6 +202,20 @@ def test_a_low_score_answers_only_with_a_clear_lead_over_other_topics():
     # small talk needs a near-exact match, however far ahead
     assert decide(_candidates(("hi", 45), ("b", 10)), t, topics).status == "suggest"
     assert decide(_candidates(("hi", 70), ("b", 10)), t, topics).status == "answer"
+    # ... unless the message is greetings and thanks alone: then from the offer score up
+    thanks = [Candidate("hi", 45, "", "en", chat=True), Candidate("b", 10, "", "en", chat=True)]
+    assert decide(thanks, t, topics).status == "answer"
+    assert decide([replace(c, score=c.score - 20) for c in thanks], t, topics
+                  ).status != "answer"
+
+
+@pytest.mark.parametrize("message", ["thx bro", "thanks a lot, that was really helpful"])
+def test_thanks_alone_is_small_talk_however_long(bundled_assistant, message):
+    answer = bundled_assistant.ask(message)
+    assert answer.status == "answer" and answer.entry.id == "greeting-thanks"
+    # with a question in it, it is the question's
+    asked = bundled_assistant.ask(f"{message}, how do I renew my passport")
+    assert asked.status == "answer" and asked.entry.topic == "passport"
 
 
 def test_a_high_score_within_the_margin_of_another_topic_is_a_choice():

@@ -41,7 +41,9 @@ class Thresholds:
     max_suggestions: int = 3
     # Small talk answers only a message that is small talk: its variants are a word or two
     # ("see you", "អរគុណច្រើន"), which any longer question may contain ("who can see what I type"),
-    # so it needs a near-exact match, whatever the model says.
+    # so it needs a near-exact match, whatever the model says; or a message with no content
+    # word at all, greetings and thanks alone ("thanks a lot, that was really helpful", "thx
+    # bro"), from the score at which it would be offered (`suggest`).
     small_talk_topics: tuple[str, ...] = ("greeting",)
     small_talk_answer: float = 50.0
     # A close call between a scam warning (`matcher.WARNING_TOPICS`) and the service it imitates
@@ -149,7 +151,8 @@ def decide(
     maybe_not_ours = not_ours is not None and best.score - not_ours.score < margin
     clear = not close_call and not maybe_not_ours
     if _small_talk(best, thresholds, topic_of):
-        confident = clear and best.score >= thresholds.small_talk_answer
+        confident = clear and best.score >= (
+            thresholds.suggest if best.chat else thresholds.small_talk_answer)
     else:
         confident = clear and thresholds.confidence.probability(
             features(ranked, topic_of)) >= thresholds.certainty

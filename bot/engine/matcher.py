@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from bot.engine.fitted import fitted
 from bot.engine.normalize import detect_language, starts_syllable
 from bot.engine.scope import Mentions, Scope
-from bot.engine.segment import Analyzer, char_ngrams
+from bot.engine.segment import Analyzer, char_ngrams, is_stopword
 from bot.model import Entry
 
 # Words shorter than this are not spell-corrected: too many short words are one edit apart.
@@ -89,6 +89,8 @@ class Candidate:
     pooled: float = 0.0  # the entry's pooled BM25 evidence for the question, 0–1
     novel: float = 0.0  # share of the question's weight in words no entry uses, 0–1
     suspicious: bool = False  # the question asks whether something is a scam (`Scope.suspicion`)
+    # the message has no content word: greetings, thanks and question scaffolding alone
+    chat: bool = False
     # In a message of several sentences, or of one sentence with clauses set apart by commas:
     # for each sentence (or clause) of two content words or more, asked alone, what it points
     # to (`Said`, `Matcher.rank`); the same for every candidate of the question. Empty for a
@@ -394,6 +396,7 @@ class Matcher:
         only the decision needs; lists of choices leave it out."""
         named = self.scope.mentions(text)
         analysed, khmer = self.analyzer.read(text, self._english)
+        chat = all(map(is_stopword, analysed))
         words = self.correct(self._without_incidentals(analysed, named), khmer)
         if not words or not self._row_text:
             return []
@@ -445,7 +448,7 @@ class Matcher:
             out.append(Candidate(self.entry_ids[entry], round(float(scores[j]), 2),
                                  self._row_text[i], self._row_lang[i], elsewhere,
                                  len(present), round(float(parts["pooled"][i]), 4), novel,
-                                 suspicious))
+                                 suspicious, chat=chat))
             if len(out) >= limit and not warning_wanted:
                 break
         return self._supported(text, out) if sentences else out

@@ -386,6 +386,11 @@ def _unambiguous(readings: Mapping[str, set[tuple[str, ...]]], shortest: int = 0
     return {k: next(iter(v)) for k, v in readings.items() if len(v) == 1 and len(k) >= shortest}
 
 
+def is_stopword(word: str) -> bool:
+    """Whether a word is question scaffolding, a greeting or thanks in its language."""
+    return word in STOPWORDS[_lang_of(word)]
+
+
 def _content(words: list[str]) -> list[str]:
     """The words that are not stopwords; all of them when every one is."""
     return [w for w in words if w not in STOPWORDS[_lang_of(w)]] or words
