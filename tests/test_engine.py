@@ -209,7 +209,8 @@ def test_a_low_score_answers_only_with_a_clear_lead_over_other_topics():
                   ).status != "answer"
 
 
-@pytest.mark.parametrize("message", ["thx bro", "thanks a lot, that was really helpful"])
+@pytest.mark.parametrize("message", ["thx bro", "thanks a lot, that was really helpful",
+                                     "អរគុណច្រើនណា៎ បានជួយខ្ញុំច្រើនណាស់", "ចា៎ អរគុណ"])
 def test_thanks_alone_is_small_talk_however_long(bundled_assistant, message):
     answer = bundled_assistant.ask(message)
     assert answer.status == "answer" and answer.entry.id == "greeting-thanks"

@@ -92,3 +92,8 @@ def test_a_question_that_nfkc_expands_is_matched_on_no_more_than_the_usual_lengt
     expanded = normalize("\ufdfa" * 4096)
     assert expanded.startswith(normalize("\ufdfa"))
     assert len(expanded) <= 1000  # the longest question matched (normalize.MAX_CHARS)
+
+
+def test_kakabat_only_marks_a_particle_as_exclaimed():
+    assert normalize("អរគុណណា៎") == normalize("អរគុណណា")
+    assert normalize("ចា៎") == "ចា"

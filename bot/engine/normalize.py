@@ -28,6 +28,9 @@ _FOLDS = [
     ("\u17b2", "\u17b1"),  # ឲ → ឱ
     ("\u17a3", "\u17a2"),  # deprecated independent vowel → អ
     ("\u17a4", "\u17a2\u17b6"),  # deprecated independent vowel → អា
+    # Kakabat (៎) only marks a particle as exclaimed ("ណា៎", "ចា៎"): without it the particle is
+    # the plain one, a stopword, so "អរគុណច្រើនណា៎" is thanks alone.
+    ("\u17ce", ""),
 ]
 
 # Split vowels typed as two code points.
