@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 
 import pytest
@@ -207,6 +208,14 @@ def test_a_low_score_answers_only_with_a_clear_lead_over_other_topics():
     assert decide(thanks, t, topics).status == "answer"
     assert decide([replace(c, score=c.score - 20) for c in thanks], t, topics
                   ).status != "answer"
+
+
+@pytest.mark.parametrize("message", ["is it ok", "ok but how", "ok thanks but how", "all good?",
+                                     "ok bong ban ot", "very good"])
+def test_stopwords_that_ask_or_do_not_thank_are_not_small_talk(bundled_assistant, message):
+    """"ok", "good" and "all" are words of the greeting entries too; a message of them alone that
+    asks something, or neither greets nor thanks, still needs small talk's near-exact match."""
+    assert bundled_assistant.ask(message).status != "answer"
 
 
 @pytest.mark.parametrize("message", ["thx bro", "thanks a lot, that was really helpful",
@@ -479,6 +488,8 @@ def test_sentences_are_ranked_only_when_the_decision_reads_them(bundled_assistan
     assert calls == []
     assert ranked[0].sentences[0].topic == ranked[1].sentences[0].topic
     assert len(calls) == 1  # read twice, through two candidates: ranked once
+    assert pickle.loads(pickle.dumps(ranked[0])).sentences == tuple(ranked[0].sentences)
+    assert ranked[0] == replace(ranked[0], sentences=())  # what was said is not compared
     sure = bundled_assistant.ask("I lost my passport. How do I get a new passport?")
     assert sure.status == "answer" and sure.reason == decision.SURE and len(calls) == 1
 

@@ -41,9 +41,9 @@ class Thresholds:
     max_suggestions: int = 3
     # Small talk answers only a message that is small talk: its variants are a word or two
     # ("see you", "អរគុណច្រើន"), which any longer question may contain ("who can see what I type"),
-    # so it needs a near-exact match, whatever the model says; or a message with no content
-    # word at all, greetings and thanks alone ("thanks a lot, that was really helpful", "thx
-    # bro"), from the score at which it would be offered (`suggest`).
+    # so it needs a near-exact match, whatever the model says; or a message that greets or
+    # thanks and asks nothing ("thanks a lot, that was really helpful", "thx bro", but not "ok
+    # but how": `Candidate.chat`), from the score at which it would be offered (`suggest`).
     small_talk_topics: tuple[str, ...] = ("greeting",)
     small_talk_answer: float = 50.0
     # A close call between a scam warning (`matcher.WARNING_TOPICS`) and the service it imitates

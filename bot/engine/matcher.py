@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from bot.engine.fitted import fitted
 from bot.engine.normalize import detect_language, starts_syllable
 from bot.engine.scope import Mentions, Scope
-from bot.engine.segment import Analyzer, char_ngrams, is_stopword
+from bot.engine.segment import Analyzer, char_ngrams, is_small_talk
 from bot.model import Entry
 
 # Words shorter than this are not spell-corrected: too many short words are one edit apart.
@@ -71,6 +71,10 @@ class Sentences(Sequence[Said]):
     def __repr__(self) -> str:
         return repr(self._said) if self._said is not None else "Sentences(not ranked yet)"
 
+    def __reduce__(self) -> tuple[type, tuple[tuple[Said, ...]]]:
+        # Pickled (for another process) as the ranked tuple: the matcher stays behind.
+        return tuple, (self._items(),)
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -89,13 +93,14 @@ class Candidate:
     pooled: float = 0.0  # the entry's pooled BM25 evidence for the question, 0–1
     novel: float = 0.0  # share of the question's weight in words no entry uses, 0–1
     suspicious: bool = False  # the question asks whether something is a scam (`Scope.suspicion`)
-    # the message has no content word: greetings, thanks and question scaffolding alone
+    # the message greets or thanks and nothing else: no content word, no word that asks, no
+    # question mark (`segment.is_small_talk`)
     chat: bool = False
     # In a message of several sentences, or of one sentence with clauses set apart by commas:
     # for each sentence (or clause) of two content words or more, asked alone, what it points
     # to (`Said`, `Matcher.rank`); the same for every candidate of the question. Empty for a
     # message of one sentence and one clause.
-    sentences: Sequence[Said] = ()
+    sentences: Sequence[Said] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -396,7 +401,7 @@ class Matcher:
         only the decision needs; lists of choices leave it out."""
         named = self.scope.mentions(text)
         analysed, khmer = self.analyzer.read(text, self._english)
-        chat = all(map(is_stopword, analysed))
+        chat = "?" not in text and is_small_talk(analysed)
         words = self.correct(self._without_incidentals(analysed, named), khmer)
         if not words or not self._row_text:
             return []

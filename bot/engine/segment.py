@@ -42,7 +42,7 @@ _STOPWORD_TEXT: dict[str, str] = {
     ),
     "km": (
         "តើ ខ្ញុំ ត្រូវ ដែរ ទេ បាន អត់ ចង់ ការ សេចក្តី យ៉ាង ម៉េច ដូចម្តេច ដោយ "
-        "របៀប ណា នៅ សូម បង ចាស ចា បាទ គឺ នេះ នោះ ហ្នឹង ឬ និង ដែល ផង ហើយ "
+        "របៀប ណា ណះ នៅ សូម បង ចាស ចា ចាះ បាទ គឺ នេះ នោះ ហ្នឹង ឬ និង ដែល ផង ហើយ "
         "អី អ្វី ខ្លះ ពីរបៀប យ៉ាងម៉េច យ៉ាងដូចម្តេច ជួយ ប្រាប់ តើខ្ញុំ "
         "ខ្ញុំបាទ នាងខ្ញុំ "
         "សួស្តី ជម្រាបសួរ អរគុណ អរុណសួស្តី ទិវាសួស្តី សាយណ្ហសួស្តី ច្រើន "
@@ -99,14 +99,34 @@ def split_words(normalized: str) -> list[str]:
     return words
 
 
-STOPWORDS: dict[str, frozenset[str]] = {
-    lang: frozenset(
-        form
-        for word in text.split()
-        for form in (normalize(word), *split_words(normalize(word)))
-    )
-    for lang, text in _STOPWORD_TEXT.items()
+# Of the stopwords, those that greet or thank, and those that ask: a message of stopwords alone
+# is small talk when it greets or thanks and asks nothing ("thanks a lot, that was really
+# helpful"), and not when it asks ("ok but how", "is it ok").
+_GREETING_TEXT: dict[str, str] = {
+    "en": "hi hii hello helo dear thanks thank thx bye goodbye morning afternoon evening night",
+    "km": "សួស្តី ជម្រាបសួរ អរគុណ អរុណសួស្តី ទិវាសួស្តី សាយណ្ហសួស្តី",
 }
+_ASKING_TEXT: dict[str, str] = {
+    "en": "how what whats why when where which who whom is are am can could do does did will "
+          "would should may might must",
+    "km": "តើ ទេ អត់ ម៉េច យ៉ាងម៉េច ដូចម្តេច អ្វី អី ខ្លះ ឬ",
+}
+
+
+def _normalised(texts: dict[str, str]) -> dict[str, frozenset[str]]:
+    return {
+        lang: frozenset(
+            form
+            for word in text.split()
+            for form in (normalize(word), *split_words(normalize(word)))
+        )
+        for lang, text in texts.items()
+    }
+
+
+STOPWORDS: dict[str, frozenset[str]] = _normalised(_STOPWORD_TEXT)
+_GREETINGS = _normalised(_GREETING_TEXT)
+_ASKING = _normalised(_ASKING_TEXT)
 
 
 def _lang_of(word: str) -> str:
@@ -386,9 +406,12 @@ def _unambiguous(readings: Mapping[str, set[tuple[str, ...]]], shortest: int = 0
     return {k: next(iter(v)) for k, v in readings.items() if len(v) == 1 and len(k) >= shortest}
 
 
-def is_stopword(word: str) -> bool:
-    """Whether a word is question scaffolding, a greeting or thanks in its language."""
-    return word in STOPWORDS[_lang_of(word)]
+def is_small_talk(words: list[str]) -> bool:
+    """Whether analysed words (`Analyzer.read`) are small talk alone: all stopwords, at least
+    one greeting or thanks among them and no word that asks."""
+    return (all(w in STOPWORDS[_lang_of(w)] for w in words)
+            and any(w in _GREETINGS[_lang_of(w)] for w in words)
+            and not any(w in _ASKING[_lang_of(w)] for w in words))
 
 
 def _content(words: list[str]) -> list[str]:
