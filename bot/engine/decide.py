@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 
 from bot.engine.confidence import Confidence, features, fitted_confidence
 from bot.engine.fitted import fitted
-from bot.engine.matcher import NOT_OURS, WARNING_TOPICS, Candidate
+from bot.engine.matcher import NOT_OURS, WARNING_TOPICS, Candidate, Said
 
 ANSWER = "answer"
 SUGGEST = "suggest"
@@ -198,8 +198,7 @@ def _pointed_to(ranked: list[Candidate], thresholds: Thresholds,
     if best.elsewhere or not best.sentences or topic_of is None:
         return ()
     topic = topic_of.get(best.entry_id)
-    if not any(said.topic == topic and said.score >= thresholds.suggest
-               for said in best.sentences):
+    if not any(said.topic == topic for said in _offering(best, thresholds)):
         return ()
     return tuple(c for c in ranked if not c.elsewhere and topic_of.get(c.entry_id) == topic)
 
@@ -263,7 +262,7 @@ def _agreed(ranked: list[Candidate], thresholds: Thresholds,
     best = ranked[0]
     if topic_of is None or best.suspicious or best.elsewhere or not best.sentences:
         return None
-    voting = [said for said in best.sentences if said.score >= thresholds.suggest]
+    voting = _offering(best, thresholds)
     leading = Counter(said.topic for said in voting).most_common(2)
     if (not leading or leading[0][1] < thresholds.long_support
             or (len(leading) > 1 and leading[1][1] == leading[0][1])):
@@ -276,7 +275,7 @@ def _agreed(ranked: list[Candidate], thresholds: Thresholds,
         return None
     asked_last = best.sentences[-1]
     if not (chosen is best and best.score >= thresholds.suggest) and not (
-            asked_last.topic == topic and asked_last.score >= thresholds.suggest):
+            asked_last.topic == topic and asked_last in voting):
         return None
     if not_ours is not None and chosen.score - not_ours.score < thresholds.margin:
         return None
@@ -284,6 +283,12 @@ def _agreed(ranked: list[Candidate], thresholds: Thresholds,
     if any(_warning(c, thresholds, topic_of, floor=near) for c in ranked if c is not chosen):
         return None
     return chosen
+
+
+def _offering(best: Candidate, thresholds: Thresholds) -> list[Said]:
+    """The sentences of a long message that, asked alone, score an offer (`suggest`): the
+    ones that say what it is about."""
+    return [said for said in best.sentences if said.score >= thresholds.suggest]
 
 
 def _near_warning(best: Candidate, thresholds: Thresholds) -> float:
