@@ -281,6 +281,24 @@ def test_a_romanised_suspicion_phrase_matches_its_other_spellings_but_one_word_d
     assert not scope.suspicious_romanised("my family book. te")
 
 
+@pytest.mark.parametrize(("question", "entry"), [
+    # someone claiming to be an official, and asking whether to do what the message asks
+    ("A man rang me claiming to be from the tax department and wants the code sent to my phone",
+     "scam-code-requests"),
+    ("someone on telegram wants my camdigikey OTP, is it ok to give", "scam-code-requests"),
+    ("មានគេតេមកថាជាមន្ត្រីក្រសួង សុំលេខកូដ OTP ដែលផ្ញើមកទូរស័ព្ទខ្ញុំ", "scam-code-requests"),
+    ("a page offers a driving licence without the test, should i click the link",
+     "scam-fake-driving-permit"),
+    # the same services asked plainly keep their own answers; "ថាជា" alone says what a thing is
+    ("where do I get the code to log in to CamDigiKey", "camdigikey-use"),
+    ("គេថាជាឯកសារចាំបាច់ ពេលធ្វើលិខិតឆ្លងដែន តើពិតទេ", "passport-apply"),
+])
+def test_a_message_from_someone_posing_as_an_official_gets_the_warning(
+        bundled_assistant, question, entry):
+    answer = bundled_assistant.ask(question)
+    assert (answer.status, answer.entry.id if answer.entry else None) == ("answer", entry)
+
+
 def test_only_a_question_read_as_romanised_khmer_is_checked_by_its_fold(bundled_assistant):
     """"Can I book there online" is English: its "book there" is not "bok te" (a scam?)."""
     matcher = bundled_assistant.snapshot.matcher
