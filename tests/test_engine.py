@@ -219,7 +219,11 @@ def test_stopwords_that_ask_or_do_not_thank_are_not_small_talk(bundled_assistant
 
 
 @pytest.mark.parametrize("message", ["thx bro", "thanks a lot, that was really helpful",
-                                     "អរគុណច្រើនណា៎ បានជួយខ្ញុំច្រើនណាស់", "ចា៎ អរគុណ"])
+                                     "អរគុណច្រើនណា៎ បានជួយខ្ញុំច្រើនណាស់", "ចា៎ អរគុណ",
+                                     # with the words of courtesy that go with thanks
+                                     "thank you very much for all the help",
+                                     "great, thanks so much", "akun chran nas bong",
+                                     "អរគុណបង ជួយបានច្រើនមែនទែន"])
 def test_thanks_alone_is_small_talk_however_long(bundled_assistant, message):
     answer = bundled_assistant.ask(message)
     assert answer.status == "answer" and answer.entry.id == "greeting-thanks"

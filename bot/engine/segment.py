@@ -106,6 +106,14 @@ _GREETING_TEXT: dict[str, str] = {
     "en": "hi hii hello helo dear thanks thank thx bye goodbye morning afternoon evening night",
     "km": "សួស្តី ជម្រាបសួរ អរគុណ អរុណសួស្តី ទិវាសួស្តី សាយណ្ហសួស្តី",
 }
+# Words that go with thanks and goodbyes and ask for nothing ("thank you so much for your help",
+# "cool thanks, have a nice day", "អរគុណច្រើនបង ជួយខ្ញុំបានច្រើនមែនទែន", "akun nas"): small talk may
+# hold them besides stopwords. Not stopwords themselves: "help" and "day" pick entries in a
+# question.
+_COURTESY_TEXT: dict[str, str] = {
+    "en": "much so help helped nice day cool great awesome appreciate appreciated nas nah ban lok",
+    "km": "មែនទែន",
+}
 _ASKING_TEXT: dict[str, str] = {
     "en": "how what whats why when where which who whom is are am can could do does did will "
           "would should may might must",
@@ -127,6 +135,7 @@ def _normalised(texts: dict[str, str]) -> dict[str, frozenset[str]]:
 STOPWORDS: dict[str, frozenset[str]] = _normalised(_STOPWORD_TEXT)
 _GREETINGS = _normalised(_GREETING_TEXT)
 _ASKING = _normalised(_ASKING_TEXT)
+_COURTESY = _normalised(_COURTESY_TEXT)
 
 
 def _lang_of(word: str) -> str:
@@ -407,16 +416,19 @@ def _unambiguous(readings: Mapping[str, set[tuple[str, ...]]], shortest: int = 0
 
 
 def is_small_talk(words: list[str]) -> bool:
-    """Whether analysed words (`Analyzer.read`) are small talk alone: all stopwords, at least
-    one greeting or thanks among them and no word that asks."""
-    return (all(w in STOPWORDS[_lang_of(w)] for w in words)
+    """Whether analysed words (`Analyzer.read`) are small talk alone: all stopwords or words of
+    courtesy, at least one greeting or thanks among them and no word that asks."""
+    return (all(w in STOPWORDS[_lang_of(w)] or w in _COURTESY[_lang_of(w)] for w in words)
             and any(w in _GREETINGS[_lang_of(w)] for w in words)
             and not any(w in _ASKING[_lang_of(w)] for w in words))
 
 
 def _content(words: list[str]) -> list[str]:
-    """The words that are not stopwords; all of them when every one is."""
-    return [w for w in words if w not in STOPWORDS[_lang_of(w)]] or words
+    """The words that are not stopwords; all of them when every one is, or when they are small
+    talk (`is_small_talk`): thanks and its courtesy are matched against the small-talk entries
+    as a whole."""
+    content = [w for w in words if w not in STOPWORDS[_lang_of(w)]]
+    return words if not content or is_small_talk(words) else content
 
 
 def _reads_khmer(words: list[str]) -> bool:
