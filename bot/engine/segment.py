@@ -111,7 +111,7 @@ _GREETING_TEXT: dict[str, str] = {
 # hold them besides stopwords. Not stopwords themselves: "help" and "day" pick entries in a
 # question.
 _COURTESY_TEXT: dict[str, str] = {
-    "en": "much so help helped nice day cool great awesome appreciate appreciated nas nah ban lok",
+    "en": "much help helped nice day cool great awesome appreciate appreciated nas nah ban lok",
     "km": "មែនទែន",
 }
 _ASKING_TEXT: dict[str, str] = {
