@@ -218,6 +218,16 @@ def test_stopwords_that_ask_or_do_not_thank_are_not_small_talk(bundled_assistant
     assert bundled_assistant.ask(message).status != "answer"
 
 
+@pytest.mark.parametrize("message", ["thanks, help me please", "Thanks, but that didn't help",
+                                     "Hi, I need help", "អរគុណ ជួយខ្ញុំផង",
+                                     "thanks bong, jouy khnhom phong"])
+def test_thanks_that_still_wants_something_is_not_small_talk(bundled_assistant, message):
+    """A request or a complaint beside the thanks ("help me", "it didn't help") is not thanks
+    alone: "You're welcome" would be the wrong answer (found by review)."""
+    answer = bundled_assistant.ask(message)
+    assert answer.status != "answer" or answer.entry.topic != "greeting"
+
+
 @pytest.mark.parametrize("message", ["thx bro", "thanks a lot, that was really helpful",
                                      "អរគុណច្រើនណា៎ បានជួយខ្ញុំច្រើនណាស់", "ចា៎ អរគុណ",
                                      # with the words of courtesy that go with thanks

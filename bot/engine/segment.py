@@ -99,9 +99,9 @@ def split_words(normalized: str) -> list[str]:
     return words
 
 
-# Of the stopwords, those that greet or thank, and those that ask: a message of stopwords alone
-# is small talk when it greets or thanks and asks nothing ("thanks a lot, that was really
-# helpful"), and not when it asks ("ok but how", "is it ok").
+# Of the stopwords, those that greet or thank, and those that ask or want something: a message of
+# stopwords alone is small talk when it greets or thanks and asks nothing ("thanks a lot, that was
+# really helpful"), and not when it asks ("ok but how", "is it ok").
 _GREETING_TEXT: dict[str, str] = {
     "en": "hi hii hello helo dear thanks thank thx bye goodbye morning afternoon evening night",
     "km": "សួស្តី ជម្រាបសួរ អរគុណ អរុណសួស្តី ទិវាសួស្តី សាយណ្ហសួស្តី",
@@ -116,8 +116,11 @@ _COURTESY_TEXT: dict[str, str] = {
 }
 _ASKING_TEXT: dict[str, str] = {
     "en": "how what whats why when where which who whom is are am can could do does did will "
-          "would should may might must",
-    "km": "តើ ទេ អត់ ម៉េច យ៉ាងម៉េច ដូចម្តេច អ្វី អី ខ្លះ ឬ",
+          "would should may might must "
+          # and words that want something or complain: "thanks, help me please", "thanks but
+          # it didn't help", "hi, I need help" are not small talk
+          "me need please pls plz still but not no never didnt dont doesnt cant isnt phong",
+    "km": "តើ ទេ អត់ ម៉េច យ៉ាងម៉េច ដូចម្តេច អ្វី អី ខ្លះ ឬ តែ មិន ផង សោះ",
 }
 
 
