@@ -119,7 +119,7 @@ _ASKING_TEXT: dict[str, str] = {
           "would should may might must "
           # and words that want something or complain: "thanks, help me please", "thanks but
           # it didn't help", "hi, I need help" are not small talk
-          "me need please pls plz still but not no never didnt dont doesnt cant isnt phong",
+          "me need please pls plz still but not no never didnt dont doesnt cant isnt",
     "km": "តើ ទេ អត់ ម៉េច យ៉ាងម៉េច ដូចម្តេច អ្វី អី ខ្លះ ឬ តែ មិន ផង សោះ",
 }
 
