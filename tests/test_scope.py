@@ -105,9 +105,23 @@ def test_a_foreign_licence_converted_into_a_cambodian_one_is_what_the_asker_brin
     assert mentions("ចង់ប្តូរលីសង់ខ្មែរទៅជាលីសង់កូរ៉េ").schemes
 
 
+def test_the_nations_own_scheme_wanted_after_a_foreign_one_is_what_the_asker_wants():
+    """No converting word: the foreign licence is what the asker has, the Cambodian one what
+    they want, because it is named after it; the reverse stays the foreign country's."""
+    named = mentions("I only have my US licence. How do I get a proper Cambodian driving licence?")
+    assert not named.schemes and named.converted == {"usa"}
+    assert mentions("I drive on my UK licence but I need a Cambodian one").converted == {"uk"}
+    assert mentions("ខ្ញុំមានប័ណ្ណបើកបរអាមេរិក ចង់បានប័ណ្ណបើកបរខ្មែរ").converted == {"អាមេរិក"}
+    assert mentions("I have a Cambodian licence, now I need a Korean driving licence").schemes
+    assert mentions("ខ្ញុំធ្វើការនៅកូរ៉េ ចង់ប្តូរលីសង់ខ្មែរទៅជាលីសង់កូរ៉េបានអត់").schemes
+    # a place that is not named as a scheme ("working in Korea") is no foreign scheme
+    assert not mentions("I work in Korea and need a Cambodian driving licence").converted
+
+
 @pytest.mark.parametrize("question", [
     "I want to convert my Thai licence to a Cambodian driving licence",
-    "ខ្ញុំមានប័ណ្ណបើកបរថៃ ចង់ប្តូរជាប័ណ្ណបើកបរខ្មែរ"])
+    "ខ្ញុំមានប័ណ្ណបើកបរថៃ ចង់ប្តូរជាប័ណ្ណបើកបរខ្មែរ",
+    "I ride a scooter with only my US licence. How do I get a Cambodian driving licence?"])
 def test_converting_a_foreign_licence_gets_the_entry_for_foreigners(bundled_assistant, question):
     answer = bundled_assistant.ask(question)
     assert answer.status == "answer" and answer.entry.id == "driving-licence-foreigners"

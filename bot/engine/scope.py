@@ -32,7 +32,7 @@ WORD_LISTS: tuple[str, ...] = (
 MARKER_LISTS: tuple[str, ...] = (
     "origin_before", "origin_after", "nationality_before", "nationality_nouns", "people",
     "scheme_after", "visa_kinds", "scheme_before", "destination_before", "going",
-    "language_before", "language_after", "converting", "into", "foreign")
+    "language_before", "language_after", "converting", "into", "own_after", "foreign")
 # The lists whose items are whole phrases or questions, one per item.
 PHRASE_LISTS: tuple[str, ...] = (
     "not_ours_phrases", "banks_own", "suspicion", "not_ours_questions")
@@ -171,7 +171,8 @@ class Scope:
                     incidental.add(word)
         joined = {w for words in clauses for w in words}
         converted: set[str] = set()
-        if schemes and self._into_home_nation(clauses, joined):
+        if schemes and (self._into_home_nation(clauses, joined)
+                        or self._wants_home_nations(clauses, schemes)):
             # "convert my UK licence to a Cambodian one": the foreign licence is what the asker
             # brings, and the question is about the nation's own.
             converted, schemes = schemes, set()
@@ -239,6 +240,25 @@ class Scope:
                     if words[j] in into and converting & set(words[:j]):
                         return True
         return False
+
+    def _wants_home_nations(self, clauses: list[list[str]], schemes: set[str]) -> bool:
+        """Whether the question names the nation's own scheme after a foreign one, as the
+        thing it wants: "I only have my US licence … how do I get a proper Cambodian driving
+        licence?", "មានប័ណ្ណបើកបរអាមេរិក ចង់បានប័ណ្ណបើកបរខ្មែរ". The nation is named the way a
+        foreign scheme is (before a `scheme_after` or `own_after` word: "Cambodian licence",
+        "a Cambodian one"; or after a `scheme_before` word), and later in the question than the
+        foreign scheme: in "my Cambodian licence … a Korean one" the Korean one is wanted."""
+        after = self.marker("scheme_after") | self.marker("own_after")
+        named = []  # in order: True for the nation's own scheme, False for a foreign one
+        for words in clauses:
+            for i, word in enumerate(words):
+                if word in schemes and self._place_kind(words, i) == "scheme":
+                    named.append(False)
+                elif word in self.home_nation:
+                    before, following = _around(words, i)
+                    if following in after or before in self.marker("scheme_before"):
+                        named.append(True)
+        return any(own and False in named[:i] for i, own in enumerate(named))
 
     def _is_language(self, words: list[str], i: int) -> bool:
         """Whether the place word at `i` names a language ("speak Korean", "ភាសាកូរ៉េ"), which
