@@ -561,6 +561,25 @@ def test_a_scam_question_keeps_the_best_warning_among_the_candidates():
     assert [c.entry_id for c in choices][-1] == "scam" and len(choices) == 3
 
 
+def test_a_place_read_as_the_askers_own_still_names_a_special_case_entry():
+    """"korea passport" reads Korea as the asker's (a Korean passport holder), and the place
+    is left out of the score as incidental; but it is still the word that names the entry for
+    the embassy in Seoul (`only_when`), whose own variants say it so."""
+    def entry(entry_id: str, question: str, only_when: tuple[str, ...] = ()) -> Entry:
+        return Entry(entry_id, "passport", "citizens", {"en": EntryText(question, "…", (
+            Question(question),))}, only_when=only_when)
+
+    entries = [entry("renew", "renew my passport"),
+               entry("seoul", "migrant worker in korea passport renew", ("korea",))]
+    matcher = Matcher(entries, Analyzer(),
+                      scope=Scope.from_lists({"places": ["korea"], "markers": {
+                          "origin_after": ["passport"]}}))
+    assert "korea" in matcher.scope.mentions("worker in korea passport renew").incidental
+    ranked = matcher.rank("worker in korea passport renew")
+    assert ranked[0].entry_id == "seoul"
+    assert [c.entry_id for c in matcher.rank("renew my passport")] == ["renew"]
+
+
 @pytest.mark.parametrize(("question", "topic"), [
     ("Someone on Facebook says he can get my passport done in 2 days for $300. Is this legit?",
      "scam-warnings"),

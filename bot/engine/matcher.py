@@ -422,7 +422,9 @@ class Matcher:
         # Best row per entry: walk rows from the best down, keeping each entry's first sighting.
         # A special-case entry whose distinguishing words the question lacks is never a
         # candidate: "renew passport" belongs to the general entry, not the embassy in Seoul.
-        present = set(words)
+        # A place left out of the score as the asker's own ("worker in korea passport renew"
+        # reads as a Korean passport) still names such an entry.
+        present = set(words) | (set(analysed) & named.places)
         # Asking whether something is a scam is what makes a warning the answer: it stands in
         # for the warnings' own distinguishing words, and the best warning is kept among the
         # candidates even past `limit` ("passport in 3 days for $250, jer ban ot?").
