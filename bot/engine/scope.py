@@ -152,7 +152,8 @@ class Scope:
         schemes: set[str] = set()
         destinations: set[str] = set()
         incidental: set[str] = set()
-        for words in clauses:
+        scheme_spots: set[tuple[int, int]] = set()  # (clause, word) where a scheme is named
+        for c, words in enumerate(clauses):
             for i, word in enumerate(words):
                 if word not in self.places or self._is_language(words, i):
                     continue
@@ -166,13 +167,14 @@ class Scope:
                         incidental.add(after)
                 elif kind == "scheme":
                     schemes.add(word)
+                    scheme_spots.add((c, i))
                 if self._is_destination(words, i):
                     destinations.add(word)
                     incidental.add(word)
         joined = {w for words in clauses for w in words}
         converted: set[str] = set()
         if schemes and (self._into_home_nation(clauses, joined)
-                        or self._wants_home_nations(clauses, schemes)):
+                        or self._wants_home_nation(clauses, scheme_spots)):
             # "convert my UK licence to a Cambodian one": the foreign licence is what the asker
             # brings, and the question is about the nation's own.
             converted, schemes = schemes, set()
@@ -241,24 +243,27 @@ class Scope:
                         return True
         return False
 
-    def _wants_home_nations(self, clauses: list[list[str]], schemes: set[str]) -> bool:
+    def _wants_home_nation(self, clauses: list[list[str]],
+                           scheme_spots: set[tuple[int, int]]) -> bool:
         """Whether the question names the nation's own scheme after a foreign one, as the
         thing it wants: "I only have my US licence … how do I get a proper Cambodian driving
         licence?", "មានប័ណ្ណបើកបរអាមេរិក ចង់បានប័ណ្ណបើកបរខ្មែរ". The nation is named the way a
         foreign scheme is (before a `scheme_after` or `own_after` word: "Cambodian licence",
         "a Cambodian one"; or after a `scheme_before` word), and later in the question than the
-        foreign scheme: in "my Cambodian licence … a Korean one" the Korean one is wanted."""
+        foreign scheme (`scheme_spots`, where `mentions` found them): in "my Cambodian licence
+        … a Korean one" the Korean one is wanted."""
         after = self.marker("scheme_after") | self.marker("own_after")
-        named = []  # in order: True for the nation's own scheme, False for a foreign one
-        for words in clauses:
+        before_own = self.marker("scheme_before")
+        foreign_named = False
+        for c, words in enumerate(clauses):
             for i, word in enumerate(words):
-                if word in schemes and self._place_kind(words, i) == "scheme":
-                    named.append(False)
-                elif word in self.home_nation:
+                if (c, i) in scheme_spots:
+                    foreign_named = True
+                elif foreign_named and word in self.home_nation:
                     before, following = _around(words, i)
-                    if following in after or before in self.marker("scheme_before"):
-                        named.append(True)
-        return any(own and False in named[:i] for i, own in enumerate(named))
+                    if following in after or before in before_own:
+                        return True
+        return False
 
     def _is_language(self, words: list[str], i: int) -> bool:
         """Whether the place word at `i` names a language ("speak Korean", "ភាសាកូរ៉េ"), which
